@@ -1,0 +1,237 @@
+/**
+ * W3C `baggage` header codec.
+ *
+ * Limits (W3C Baggage §3.3.2): at most {@link BAGGAGE_MAX_MEMBERS} members and
+ * {@link BAGGAGE_MAX_BYTES} bytes in total, across all `baggage` header values. Members
+ * are kept or dropped whole — never cut — both when parsing and when formatting.
+ */
+import { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
+
+/** One baggage list-member. */
+export interface BaggageMember {
+  /** The key, as written (a token; never percent-decoded). */
+  readonly key: string;
+  /** The percent-decoded value. */
+  readonly value: string;
+  /** Raw properties (`name` or `name=value`), in order, when the member has any. */
+  readonly properties?: readonly string[];
+}
+
+/** Most list-members propagated (W3C Baggage). */
+export const BAGGAGE_MAX_MEMBERS = 64;
+/** Most bytes propagated in all `baggage` values together (W3C Baggage). */
+export const BAGGAGE_MAX_BYTES = 8192;
+
+/** A header value as HTTP libraries hand it over: one string, several, or nothing. */
+export type HeaderValue = string | readonly string[] | null | undefined;
+
+/** Limits for {@link parseBaggage} and {@link formatBaggage}. */
+export interface BaggageLimits {
+  /** Default {@link BAGGAGE_MAX_MEMBERS}. */
+  readonly maxMembers?: number;
+  /** Default {@link BAGGAGE_MAX_BYTES}. */
+  readonly maxBytes?: number;
+}
+
+// RFC 7230 tchar, the characters of a baggage key.
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
+for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
+for (let c = 97; c <= 122; c++) TCHAR[c] = 1;
+
+function isOws(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** @internal Called for each valid member within the limits; return `false` to stop. */
+export type MemberVisitor = (
+  header: string,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  memberEnd: number,
+) => boolean | undefined;
+
+/** @internal Running totals shared by several header values of one carrier. */
+export interface ScanBudget {
+  members: number;
+  bytes: number;
+  readonly maxMembers: number;
+  readonly maxBytes: number;
+}
+
+/** @internal */
+export function newBudget(limits?: BaggageLimits): ScanBudget {
+  return {
+    members: 0,
+    bytes: 0,
+    maxMembers: limits?.maxMembers ?? BAGGAGE_MAX_MEMBERS,
+    maxBytes: limits?.maxBytes ?? BAGGAGE_MAX_BYTES,
+  };
+}
+
+/**
+ * @internal
+ * Walks the members of one header value without allocating. A member without a
+ * valid key or without `=` is skipped. A member that would break the byte budget is
+ * skipped whole; scanning stops when the member budget is spent. Returns `false` when
+ * the visitor or the budget stopped the scan.
+ */
+export function scanBaggage(header: string, budget: ScanBudget, visit: MemberVisitor): boolean {
+  const n = header.length;
+  let pos = 0;
+  while (pos <= n) {
+    let end = header.indexOf(',', pos);
+    if (end === -1) end = n;
+    let s = pos;
+    let e = end;
+    pos = end + 1;
+    while (s < e && isOws(header.charCodeAt(s))) s++;
+    while (e > s && isOws(header.charCodeAt(e - 1))) e--;
+    if (s === e) continue;
+
+    let k = s;
+    while (k < e) {
+      const c = header.charCodeAt(k);
+      if (c >= 128 || TCHAR[c] !== 1) break;
+      k++;
+    }
+    if (k === s) continue;
+    const keyEnd = k;
+    while (k < e && isOws(header.charCodeAt(k))) k++;
+    if (k === e || header.charCodeAt(k) !== 61 /* = */) continue;
+    k++;
+    while (k < e && isOws(header.charCodeAt(k))) k++;
+    const valueStart = k;
+    let valueEnd = header.indexOf(';', valueStart);
+    if (valueEnd === -1 || valueEnd > e) valueEnd = e;
+    while (valueEnd > valueStart && isOws(header.charCodeAt(valueEnd - 1))) valueEnd--;
+
+    if (budget.members >= budget.maxMembers) return false;
+    // The member's bytes as it will be propagated, plus its ',' separator after the first.
+    const bytes = memberBytes(header, s, e) + (budget.members > 0 ? 1 : 0);
+    if (budget.bytes + bytes > budget.maxBytes) continue;
+    budget.members++;
+    budget.bytes += bytes;
+    if (visit(header, s, keyEnd, valueStart, valueEnd, e) === false) return false;
+  }
+  return true;
+}
+
+function memberBytes(header: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    if (header.charCodeAt(i) >= 128) return utf8Length(header.slice(start, end));
+  }
+  return end - start;
+}
+
+function forEachValue(header: HeaderValue, fn: (value: string) => boolean): void {
+  if (typeof header === 'string') {
+    fn(header);
+  } else if (Array.isArray(header)) {
+    for (const value of header) {
+      if (typeof value === 'string' && !fn(value)) return;
+    }
+  }
+}
+
+/**
+ * Parses one or several `baggage` header values into members, in order.
+ * Invalid members are skipped; the W3C limits apply across all values. Never throws.
+ */
+export function parseBaggage(header: HeaderValue, limits?: BaggageLimits): BaggageMember[] {
+  const members: BaggageMember[] = [];
+  const budget = newBudget(limits);
+  const visit: MemberVisitor = (h, ks, ke, vs, ve, me) => {
+    const key = h.slice(ks, ke);
+    const value = percentDecode(h.slice(vs, ve));
+    if (ve < me) {
+      const properties = parseProperties(h.slice(ve, me));
+      members.push(properties.length > 0 ? { key, value, properties } : { key, value });
+    } else {
+      members.push({ key, value });
+    }
+    return true;
+  };
+  forEachValue(header, (value) => scanBaggage(value, budget, visit));
+  return members;
+}
+
+function parseProperties(tail: string): string[] {
+  const out: string[] = [];
+  for (const part of tail.split(';')) {
+    const p = part.trim();
+    if (p !== '') out.push(p);
+  }
+  return out;
+}
+
+/** Writes one member: `key=percent-encoded value[;property...]`. */
+export function formatBaggageMember(member: BaggageMember): string {
+  const base = `${member.key}=${percentEncode(member.value)}`;
+  return member.properties && member.properties.length > 0 ? `${base};${member.properties.join(';')}` : base;
+}
+
+/**
+ * Writes members as one `baggage` value, within the W3C limits: a member that does not
+ * fit is left out whole (the rest still go in order). Members with an invalid key are left out.
+ */
+export function formatBaggage(members: readonly BaggageMember[], limits?: BaggageLimits): string {
+  const budget = newBudget(limits);
+  let out = '';
+  for (const member of members) {
+    if (!isValidKey(member.key)) continue;
+    if (budget.members >= budget.maxMembers) break;
+    const text = formatBaggageMember(member);
+    const bytes = utf8Length(text) + (budget.members > 0 ? 1 : 0);
+    if (budget.bytes + bytes > budget.maxBytes) continue;
+    budget.members++;
+    budget.bytes += bytes;
+    out = out === '' ? text : `${out},${text}`;
+  }
+  return out;
+}
+
+/** Whether `key` is a valid baggage key (an RFC 7230 token). */
+export function isValidKey(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Appends already-formatted members to an existing `baggage` value so that the result
+ * as a whole stays within the W3C limits: a member that does not fit is left out whole.
+ * The existing value is kept as it is, even when it alone breaks the limits.
+ */
+export function appendBaggage(existing: string | undefined, addition: string, limits?: BaggageLimits): string {
+  if (!existing) return addition;
+  if (!addition) return existing;
+  const maxMembers = limits?.maxMembers ?? BAGGAGE_MAX_MEMBERS;
+  const maxBytes = limits?.maxBytes ?? BAGGAGE_MAX_BYTES;
+  const unlimited = { maxMembers: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY };
+  let members = 0;
+  scanBaggage(existing, newBudget(unlimited), () => {
+    members++;
+    return true;
+  });
+  let bytes = utf8Length(existing);
+  let out = existing;
+  scanBaggage(addition, newBudget(unlimited), (h, start, _ke, _vs, _ve, end) => {
+    if (members >= maxMembers) return false;
+    const text = h.slice(start, end);
+    const size = utf8Length(text) + 1;
+    if (bytes + size <= maxBytes) {
+      members++;
+      bytes += size;
+      out = `${out},${text}`;
+    }
+    return true;
+  });
+  return out;
+}

@@ -1,0 +1,147 @@
+/**
+ * The client: the options of one otel-sentry set-up and its hook bus. The propagator, the
+ * span processor and the exporter share one client when given `{ client }`, so a hook
+ * registered once sees the whole pipeline.
+ */
+import { type Dsn, InvalidDsnError, parseDsn, type SdkInfo } from './dsn.js';
+import { parseSampleRate } from './dsc.js';
+import { type AnyHookCallback, HookBus, type HookEmitter, type HookRegistry } from './hooks.js';
+import { SDK_NAME, SDK_VERSION } from './version.js';
+
+/** Options of {@link createClient}. Each falls back to its environment variable, then its default. */
+export interface ClientOptions {
+  /** Where to send. `SENTRY_DSN`. No DSN: nothing is sent to Sentry (the exporter keeps envelopes locally). */
+  readonly dsn?: string | undefined;
+  /** `SENTRY_RELEASE`. */
+  readonly release?: string | undefined;
+  /** `SENTRY_ENVIRONMENT`. Default `production`. */
+  readonly environment?: string | undefined;
+  /** Share of new traces to sample, 0..1. `SENTRY_TRACES_SAMPLE_RATE`. Default 1. */
+  readonly tracesSampleRate?: number | undefined;
+  /** The organization id; traces from another organization are not continued. Read from a `o123.` DSN host when absent. */
+  readonly orgId?: string | undefined;
+  /** Continue only traces whose `org_id` is known on both sides and equal. Default `false`. */
+  readonly strictTraceContinuation?: boolean | undefined;
+  /** Send personal data (IPs, cookies, auth headers) instead of scrubbing it. Default `false`. */
+  readonly sendDefaultPii?: boolean | undefined;
+  /** The SDK name and version written into envelopes. */
+  readonly sdk?: SdkInfo | undefined;
+  /**
+   * Where `SENTRY_*` variables are read from. Default: `process.env` where there is one.
+   * `false` reads none.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | false | undefined;
+}
+
+/** Options after defaults and environment variables are applied. */
+export interface ResolvedClientOptions {
+  readonly dsn: Dsn | undefined;
+  readonly release: string | undefined;
+  readonly environment: string;
+  readonly tracesSampleRate: number;
+  readonly orgId: string | undefined;
+  readonly strictTraceContinuation: boolean;
+  readonly sendDefaultPii: boolean;
+  readonly sdk: SdkInfo;
+}
+
+/** The object that holds the options and the hook bus. */
+export interface Client extends HookRegistry, HookEmitter {
+  readonly options: ResolvedClientOptions;
+}
+
+/** Thrown by {@link createClient} for options that cannot work. */
+export class InvalidOptionError extends Error {
+  override readonly name = 'InvalidOptionError';
+}
+
+function processEnv(): Readonly<Record<string, string | undefined>> {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env ?? {};
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  return text ? text : undefined;
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidOptionError(`otel-sentry: option "${name}" must be a string`);
+  return nonEmpty(value);
+}
+
+// Sentry's SaaS DSN hosts start with the organization: `o123.ingest.sentry.io`.
+function orgIdFromDsn(dsn: Dsn | undefined): string | undefined {
+  return dsn ? /^o(\d+)\./.exec(dsn.host)?.[1] : undefined;
+}
+
+/**
+ * Creates a client. Validates everything now — a bad DSN or sample rate throws here,
+ * with a message that names the option — so nothing fails later at run time.
+ */
+export function createClient(options: ClientOptions = {}): Client {
+  const env = options.env === false ? {} : (options.env ?? processEnv());
+
+  const dsnText = optionalString('dsn', options.dsn) ?? nonEmpty(env.SENTRY_DSN);
+  let dsn: Dsn | undefined;
+  if (dsnText !== undefined) {
+    try {
+      dsn = parseDsn(dsnText);
+    } catch (error) {
+      const from = options.dsn ? 'option "dsn"' : 'SENTRY_DSN';
+      throw new InvalidOptionError(`otel-sentry: ${from}: ${(error as InvalidDsnError).message}`);
+    }
+  }
+
+  let tracesSampleRate = 1;
+  if (options.tracesSampleRate !== undefined) {
+    const rate = parseSampleRate(options.tracesSampleRate);
+    if (rate === undefined || typeof options.tracesSampleRate !== 'number') {
+      throw new InvalidOptionError(
+        `otel-sentry: option "tracesSampleRate" must be a number from 0 to 1, got ${String(options.tracesSampleRate)}`,
+      );
+    }
+    tracesSampleRate = rate;
+  } else if (nonEmpty(env.SENTRY_TRACES_SAMPLE_RATE) !== undefined) {
+    const rate = parseSampleRate(env.SENTRY_TRACES_SAMPLE_RATE);
+    if (rate === undefined) {
+      throw new InvalidOptionError(
+        `otel-sentry: SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1, got "${env.SENTRY_TRACES_SAMPLE_RATE}"`,
+      );
+    }
+    tracesSampleRate = rate;
+  }
+
+  const sdk = options.sdk ?? { name: SDK_NAME, version: SDK_VERSION };
+  if (typeof sdk.name !== 'string' || typeof sdk.version !== 'string' || !sdk.name || !sdk.version) {
+    throw new InvalidOptionError('otel-sentry: option "sdk" must have a non-empty name and version');
+  }
+
+  const resolved: ResolvedClientOptions = Object.freeze({
+    dsn,
+    release: optionalString('release', options.release) ?? nonEmpty(env.SENTRY_RELEASE),
+    environment: optionalString('environment', options.environment) ?? nonEmpty(env.SENTRY_ENVIRONMENT) ?? 'production',
+    tracesSampleRate,
+    orgId: optionalString('orgId', options.orgId) ?? orgIdFromDsn(dsn),
+    strictTraceContinuation: options.strictTraceContinuation === true,
+    sendDefaultPii: options.sendDefaultPii === true,
+    sdk: Object.freeze({ name: sdk.name, version: sdk.version }),
+  });
+
+  const bus = new HookBus();
+  const client: Client = {
+    options: resolved,
+    on: (name: string, callback: AnyHookCallback) => bus.on(name, callback),
+    emit: (name: string, ...args: unknown[]) => bus.emit(name, ...args),
+    hasHooks: (name: string) => bus.hasHooks(name),
+  };
+  return Object.freeze(client);
+}
+
+/** Type guard for objects that look like a {@link Client} (another copy of this package's included). */
+export function isClient(value: unknown): value is Client {
+  const v = value as Partial<Client> | null;
+  return typeof v === 'object' && v !== null && typeof v.on === 'function' && typeof v.emit === 'function' && typeof v.options === 'object';
+}
+

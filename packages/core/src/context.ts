@@ -1,0 +1,53 @@
+/**
+ * Values that ride in the OpenTelemetry `Context` between the propagator, the span
+ * processor and the exporter. The keys are global symbols, so two copies of this
+ * package in one application still see each other's values.
+ */
+import { type Context, createContextKey } from '@opentelemetry/api';
+import { type DynamicSamplingContext, type FrozenDsc } from './dsc.js';
+import { normalizeReplayId } from './ids.js';
+
+const FROZEN_DSC_KEY = createContextKey('otel-sentry frozen dynamic sampling context');
+const REPLAY_ID_KEY = createContextKey('otel-sentry replay id');
+const SENTRY_TRACE_FLAGS_KEY = createContextKey('otel-sentry sentry-trace flags');
+
+/** The frozen DSC of the trace `ctx` belongs to, with the bytes to re-propagate. */
+export function getFrozenDsc(ctx: Context): FrozenDsc | undefined {
+  const value = ctx.getValue(FROZEN_DSC_KEY) as FrozenDsc | undefined;
+  return value && typeof value.baggage === 'string' ? value : undefined;
+}
+
+/** Returns a context that carries `frozen` as its trace's DSC. */
+export function setFrozenDsc(ctx: Context, frozen: FrozenDsc): Context {
+  return ctx.setValue(FROZEN_DSC_KEY, frozen);
+}
+
+/** The deep-frozen DSC of the trace `ctx` belongs to, if it has one yet. */
+export function getDynamicSamplingContext(ctx: Context): DynamicSamplingContext | undefined {
+  return getFrozenDsc(ctx)?.dsc;
+}
+
+/** The id of the session replay being recorded for `ctx` (32 lowercase hex), if known. */
+export function getReplayId(ctx: Context): string | undefined {
+  return ctx.getValue(REPLAY_ID_KEY) as string | undefined;
+}
+
+/**
+ * Returns a context that carries `replayId` (a UUID, with or without dashes) beside the
+ * frozen DSC. `undefined` removes it. An id that is not a UUID leaves `ctx` as it is.
+ */
+export function setReplayId(ctx: Context, replayId: string | undefined): Context {
+  if (replayId === undefined) return ctx.deleteValue(REPLAY_ID_KEY);
+  const id = normalizeReplayId(replayId);
+  return id === undefined ? ctx : ctx.setValue(REPLAY_ID_KEY, id);
+}
+
+/** The fourth `sentry-trace` field that arrived with the trace, if any. */
+export function getSentryTraceFlags(ctx: Context): number | undefined {
+  return ctx.getValue(SENTRY_TRACE_FLAGS_KEY) as number | undefined;
+}
+
+/** Returns a context that carries the incoming fourth `sentry-trace` field. */
+export function setSentryTraceFlags(ctx: Context, flags: number): Context {
+  return ctx.setValue(SENTRY_TRACE_FLAGS_KEY, flags & 0xff);
+}

@@ -1,0 +1,9 @@
+/**
+ * @internal
+ * The logger of this package. Library code never writes to the console: everything
+ * goes through the OpenTelemetry diag API, under a component prefix, so the host
+ * application decides what is shown.
+ */
+import { diag } from '@opentelemetry/api';
+
+export const coreDiag = diag.createComponentLogger({ namespace: 'otel-sentry/core' });

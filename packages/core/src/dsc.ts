@@ -1,0 +1,231 @@
+/**
+ * Sentry's dynamic sampling context (DSC): the `sentry-` members of `baggage`.
+ *
+ * A DSC is created once, by the head of a trace, and then frozen for the rest of the
+ * trace: every hop re-propagates it as it arrived. {@link FrozenDsc} carries both the
+ * bytes to re-send and, parsed only when first read, the deep-frozen object.
+ */
+import { type HeaderValue, newBudget, scanBaggage } from './baggage.js';
+import { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
+
+/**
+ * The dynamic sampling context. Keys are the baggage keys without the `sentry-`
+ * prefix; unknown keys are kept. Values are strings, as on the wire.
+ */
+export interface DynamicSamplingContext {
+  readonly trace_id?: string;
+  readonly public_key?: string;
+  readonly sample_rate?: string;
+  readonly sample_rand?: string;
+  readonly sampled?: string;
+  readonly release?: string;
+  readonly environment?: string;
+  readonly transaction?: string;
+  readonly org_id?: string;
+  readonly replay_id?: string;
+  readonly [key: string]: string | undefined;
+}
+
+/** The prefix of Sentry's baggage members. */
+export const SENTRY_BAGGAGE_PREFIX = 'sentry-';
+
+/** Most bytes of `sentry-` members Sentry SDKs propagate. */
+const SENTRY_BAGGAGE_MAX_BYTES = 8192;
+
+// `__proto__` is the one key whose assignment changes an object instead of adding to it.
+function setEntry(target: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+function newDscObject(): Record<string, string> {
+  // No prototype: keys such as `constructor` or `toString` are plain data here.
+  return Object.create(null) as Record<string, string>;
+}
+
+/**
+ * Reads the `sentry-` members of one or several `baggage` values into a frozen DSC.
+ * Members with an empty value are ignored; a repeated key keeps its last value.
+ * Returns `undefined` when there is no `sentry-` member. Never throws.
+ */
+export function dscFromBaggage(header: HeaderValue): DynamicSamplingContext | undefined {
+  let dsc: Record<string, string> | undefined;
+  const visit = (h: string, ks: number, ke: number, vs: number, ve: number): boolean => {
+    if (ke - ks <= 7 || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks) || ve === vs) return true;
+    dsc ??= newDscObject();
+    setEntry(dsc, h.slice(ks + 7, ke), percentDecode(h.slice(vs, ve)));
+    return true;
+  };
+  const budget = newBudget();
+  if (typeof header === 'string') {
+    scanBaggage(header, budget, visit);
+  } else if (Array.isArray(header)) {
+    for (const value of header) {
+      if (typeof value === 'string' && !scanBaggage(value, budget, visit)) break;
+    }
+  }
+  return dsc === undefined ? undefined : Object.freeze(dsc);
+}
+
+/**
+ * Writes a DSC as `sentry-` baggage members in its key order, percent-encoding values.
+ * Keys with an undefined or empty value are skipped; members that would take the
+ * result past 8192 bytes are left out whole. Returns `''` for an empty DSC.
+ */
+export function dscToBaggage(dsc: Readonly<Record<string, string | undefined>>): string {
+  let out = '';
+  let bytes = 0;
+  for (const key in dsc) {
+    const value = dsc[key];
+    if (typeof value !== 'string' || value === '' || !Object.hasOwn(dsc, key)) continue;
+    const member = `${SENTRY_BAGGAGE_PREFIX}${key}=${percentEncode(value)}`;
+    const size = (out === '' ? 0 : 1) + utf8Length(member);
+    if (bytes + size > SENTRY_BAGGAGE_MAX_BYTES) continue;
+    bytes += size;
+    out = out === '' ? member : `${out},${member}`;
+  }
+  return out;
+}
+
+/**
+ * A DSC that can no longer change: the `sentry-` baggage members to propagate, byte for
+ * byte, and the same DSC as a deep-frozen object.
+ */
+export interface FrozenDsc {
+  /** The `sentry-` members exactly as they are re-propagated (`''` for an empty DSC). */
+  readonly baggage: string;
+  /** The DSC as a deep-frozen object (parsed from {@link FrozenDsc.baggage} on first read). */
+  readonly dsc: DynamicSamplingContext;
+}
+
+const EMPTY_DSC: DynamicSamplingContext = Object.freeze(newDscObject());
+
+class LazyFrozenDsc implements FrozenDsc {
+  readonly baggage: string;
+  #dsc: DynamicSamplingContext | undefined;
+
+  constructor(baggage: string, dsc?: DynamicSamplingContext) {
+    this.baggage = baggage;
+    this.#dsc = dsc;
+    Object.freeze(this);
+  }
+
+  get dsc(): DynamicSamplingContext {
+    // Parsing waits until somebody reads the DSC: most hops only re-send the bytes.
+    this.#dsc ??= dscFromBaggage(this.baggage) ?? EMPTY_DSC;
+    return this.#dsc;
+  }
+}
+
+/** The frozen empty DSC: a trace that arrived with `sentry-trace` but no `sentry-` baggage. */
+export const EMPTY_FROZEN_DSC: FrozenDsc = new LazyFrozenDsc('', EMPTY_DSC);
+
+/**
+ * Freezes a DSC built by the head of a trace. Its members are written once, here, and
+ * those bytes are what every later hop sends.
+ */
+export function freezeDsc(dsc: Readonly<Record<string, string | undefined>>): FrozenDsc {
+  const copy = newDscObject();
+  for (const key in dsc) {
+    const value = dsc[key];
+    if (typeof value === 'string' && value !== '' && Object.hasOwn(dsc, key)) setEntry(copy, key, value);
+  }
+  return new LazyFrozenDsc(dscToBaggage(copy), Object.freeze(copy));
+}
+
+/** What {@link readIncomingDsc} found in incoming baggage. */
+export interface IncomingDsc {
+  /** The frozen DSC: the `sentry-` members as they arrived, `sentry-replay_id` excepted. */
+  readonly frozen: FrozenDsc;
+  /** The decoded `sentry-replay_id`, kept apart from the frozen DSC. */
+  readonly replayId?: string;
+}
+
+/**
+ * Reads the `sentry-` members of incoming baggage without decoding them: they are kept as
+ * the bytes they arrived as (parsed later, if anyone reads them), with `sentry-replay_id`
+ * split off. Foreign members are not kept: they are not Sentry's to propagate.
+ * Returns `undefined` when there is no `sentry-` member. Never throws.
+ */
+export function readIncomingDsc(header: HeaderValue): IncomingDsc | undefined {
+  let raw = '';
+  let found = false;
+  let replayId: string | undefined;
+  const visit = (h: string, ks: number, ke: number, vs: number, ve: number, me: number): boolean => {
+    if (ke - ks <= 7 || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks)) return true;
+    found = true;
+    if (ke - ks === 16 && h.startsWith('replay_id', ks + 7)) {
+      if (ve > vs) replayId = percentDecode(h.slice(vs, ve));
+      return true;
+    }
+    const member = h.slice(ks, me);
+    raw = raw === '' ? member : `${raw},${member}`;
+    return true;
+  };
+  const budget = newBudget();
+  if (typeof header === 'string') {
+    scanBaggage(header, budget, visit);
+  } else if (Array.isArray(header)) {
+    for (const value of header) {
+      if (typeof value === 'string' && !scanBaggage(value, budget, visit)) break;
+    }
+  }
+  if (!found) return undefined;
+  const frozen = raw === '' ? EMPTY_FROZEN_DSC : new LazyFrozenDsc(raw);
+  return replayId === undefined ? { frozen } : { frozen, replayId };
+}
+
+/**
+ * Parses a sample rate as written in a DSC or an option: a finite number in [0, 1].
+ * Anything else gives `undefined`.
+ */
+export function parseSampleRate(value: unknown): number | undefined {
+  const rate = typeof value === 'string' ? (value.trim() === '' ? Number.NaN : Number(value)) : value;
+  return typeof rate === 'number' && Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : undefined;
+}
+
+const SIX_DECIMALS = 1_000_000;
+
+/**
+ * Derives `sample_rand` for an incoming trace that carries none, consistent with the
+ * decision already made upstream: uniform in `[0, rate)` when sampled, in `[rate, 1)` when
+ * not, and in `[0, 1)` when either is unknown. Written with six decimals, rounded so that
+ * the invariant `sample_rand < sample_rate ⇔ sampled` still holds after rounding.
+ */
+export function deriveSampleRand(
+  sampled: boolean | undefined,
+  sampleRate: number | undefined,
+  random: () => number = Math.random,
+): string {
+  const r = random();
+  let value: number;
+  if (sampled === undefined || sampleRate === undefined) {
+    value = r;
+  } else if (sampled) {
+    value = r * sampleRate;
+  } else {
+    value = sampleRate + r * (1 - sampleRate);
+  }
+  let micro = Math.floor(value * SIX_DECIMALS);
+  if (sampled === false && sampleRate !== undefined) micro = Math.max(micro, Math.ceil(sampleRate * SIX_DECIMALS));
+  micro = Math.min(Math.max(micro, 0), SIX_DECIMALS - 1);
+  return (micro / SIX_DECIMALS).toFixed(6);
+}
+
+/**
+ * The `org_id` rule for continuing an incoming trace: a trace from another organization is
+ * not continued. With `strict`, a trace is continued only when both sides know their
+ * `org_id` and they match (or neither knows one).
+ */
+export function shouldContinueTrace(
+  localOrgId: string | undefined,
+  incomingOrgId: string | undefined,
+  strict = false,
+): boolean {
+  if (localOrgId && incomingOrgId) return localOrgId === incomingOrgId;
+  if (strict) return !localOrgId && !incomingOrgId;
+  return true;
+}

@@ -1,0 +1,261 @@
+/**
+ * Sentry envelopes: `Headers { "\n" Item } [ "\n" ]`, `Item = Headers "\n" Payload`.
+ *
+ * Every item is written with its `length` (payload bytes), so payloads may hold
+ * newlines and binary data, and any reader can skip items it does not know.
+ */
+import type { DynamicSamplingContext } from './dsc.js';
+import type { SdkInfo } from './dsn.js';
+import { safeStringify } from './safe-json.js';
+
+/** Envelope headers. */
+export interface EnvelopeHeaders {
+  /** 32 lowercase hex; required with `event` and `transaction` items. */
+  event_id?: string;
+  /** RFC 3339 UTC time of sending; lets Relay correct clock drift. */
+  sent_at?: string;
+  sdk?: SdkInfo;
+  /** The trace's DSC, keys without `sentry-`. */
+  trace?: DynamicSamplingContext;
+  /** Only when sending through a tunnel. */
+  dsn?: string;
+  [key: string]: unknown;
+}
+
+/** Item headers. `length` is written by the serializer. */
+export interface EnvelopeItemHeaders {
+  type: string;
+  length?: number;
+  content_type?: string;
+  filename?: string;
+  attachment_type?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * An item's payload: a JSON value, or text / bytes to be sent as they are.
+ * {@link parseEnvelope} gives parsed JSON for JSON items and bytes for the others.
+ */
+export type EnvelopePayload = unknown;
+
+/** One envelope item. */
+export interface EnvelopeItem {
+  headers: EnvelopeItemHeaders;
+  payload: EnvelopePayload;
+}
+
+/** An envelope: headers and items, in order. */
+export interface Envelope {
+  headers: EnvelopeHeaders;
+  items: EnvelopeItem[];
+}
+
+/** Builds an envelope. */
+export function createEnvelope(headers: EnvelopeHeaders, items: EnvelopeItem[] = []): Envelope {
+  return { headers, items };
+}
+
+/** Appends an item to `envelope` and returns it. */
+export function addEnvelopeItem(envelope: Envelope, item: EnvelopeItem): Envelope {
+  envelope.items.push(item);
+  return envelope;
+}
+
+/** Rate-limit and client-report categories (Relay's `DataCategory` names). */
+export type DataCategory =
+  | 'default'
+  | 'error'
+  | 'transaction'
+  | 'span'
+  | 'session'
+  | 'attachment'
+  | 'profile'
+  | 'replay'
+  | 'monitor'
+  | 'log_item'
+  | 'security'
+  | 'feedback'
+  | 'metric'
+  | 'internal';
+
+const ITEM_CATEGORY: ReadonlyMap<string, DataCategory> = new Map<string, DataCategory>([
+  ['event', 'error'],
+  ['transaction', 'transaction'],
+  ['span', 'span'],
+  ['session', 'session'],
+  ['sessions', 'session'],
+  ['client_report', 'internal'],
+  ['attachment', 'attachment'],
+  ['profile', 'profile'],
+  ['profile_chunk', 'profile'],
+  ['replay_event', 'replay'],
+  ['replay_recording', 'replay'],
+  ['replay_video', 'replay'],
+  ['check_in', 'monitor'],
+  ['log', 'log_item'],
+  ['otel_log', 'log_item'],
+  ['raw_security', 'security'],
+  ['feedback', 'feedback'],
+  ['user_report', 'default'],
+  ['trace_metric', 'metric'],
+]);
+
+/** The rate-limit category of an item type (`event` → `error`, ...); unknown types → `default`. */
+export function itemTypeToCategory(type: string): DataCategory {
+  return ITEM_CATEGORY.get(type) ?? 'default';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+type ByteLength = (text: string) => number;
+// Node's Buffer.byteLength is native; elsewhere encodeInto-free counting keeps it allocation-free.
+const nodeBuffer = (globalThis as { Buffer?: { byteLength(s: string, e: string): number } }).Buffer;
+const byteLength: ByteLength = nodeBuffer
+  ? (text) => nodeBuffer.byteLength(text, 'utf8')
+  : (text) => encoder.encode(text).length;
+
+function itemHeaderText(headers: EnvelopeItemHeaders, length: number): string {
+  if (headers.length !== undefined) return safeStringify({ ...headers, length });
+  const text = safeStringify(headers);
+  return text.length <= 2 ? `{"length":${length}}` : `${text.slice(0, -1)},"length":${length}}`;
+}
+
+function payloadText(payload: EnvelopePayload): string {
+  return typeof payload === 'string' ? payload : safeStringify(payload);
+}
+
+/**
+ * Serializes an envelope. Returns a string, or bytes when an item has a binary
+ * (`Uint8Array`) payload. Never throws: values JSON cannot hold are replaced.
+ */
+export function serializeEnvelope(envelope: Envelope): string | Uint8Array {
+  for (const item of envelope.items) {
+    if (item.payload instanceof Uint8Array) return serializeEnvelopeBytes(envelope);
+  }
+  let out = safeStringify(envelope.headers);
+  for (const item of envelope.items) {
+    const text = payloadText(item.payload);
+    out += `\n${itemHeaderText(item.headers, byteLength(text))}\n${text}`;
+  }
+  return out;
+}
+
+/** Serializes an envelope to UTF-8 bytes, whatever its payloads. Never throws. */
+export function serializeEnvelopeBytes(envelope: Envelope): Uint8Array {
+  const parts: Uint8Array[] = [encoder.encode(safeStringify(envelope.headers))];
+  for (const item of envelope.items) {
+    const payload = item.payload instanceof Uint8Array ? item.payload : encoder.encode(payloadText(item.payload));
+    parts.push(encoder.encode(`\n${itemHeaderText(item.headers, payload.length)}\n`), payload);
+  }
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+const BINARY_ITEM_TYPES = new Set(['attachment', 'replay_recording', 'replay_video']);
+
+function isJsonItem(headers: EnvelopeItemHeaders): boolean {
+  if (BINARY_ITEM_TYPES.has(headers.type)) return false;
+  const ct = headers.content_type;
+  return ct === undefined || ct === 'application/json' || ct.startsWith('application/json;');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Only an envelope of ASCII text can be cut by string index, since `length` counts bytes.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for any byte above 0x7F
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Parses an envelope from a string or UTF-8 bytes. Tolerates a trailing newline,
+ * items without `length` and unknown item types. JSON items get their parsed payload;
+ * binary items (attachments, replay recordings, non-JSON content types) get bytes.
+ * Returns `undefined` for input that is not an envelope. Never throws.
+ */
+export function parseEnvelope(input: string | Uint8Array): Envelope | undefined {
+  try {
+    if (typeof input === 'string') {
+      return parseSource(NON_ASCII.test(input) ? byteSource(encoder.encode(input)) : asciiSource(input));
+    }
+    return input instanceof Uint8Array ? parseSource(byteSource(input)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the parser needs of its input; positions are bytes (or chars, for ASCII text). */
+interface Source {
+  readonly length: number;
+  newline(from: number): number;
+  text(start: number, end: number): string;
+  bytes(start: number, end: number): Uint8Array;
+}
+
+function asciiSource(text: string): Source {
+  return {
+    length: text.length,
+    newline: (from) => text.indexOf('\n', from),
+    text: (start, end) => text.slice(start, end),
+    bytes: (start, end) => encoder.encode(text.slice(start, end)),
+  };
+}
+
+function byteSource(data: Uint8Array): Source {
+  return {
+    length: data.length,
+    newline: (from) => data.indexOf(10, from),
+    text: (start, end) => decoder.decode(data.subarray(start, end)),
+    bytes: (start, end) => data.slice(start, end),
+  };
+}
+
+function parseSource(src: Source): Envelope | undefined {
+  let nl = src.newline(0);
+  const headers: unknown = JSON.parse(src.text(0, nl === -1 ? src.length : nl));
+  if (!isObject(headers)) return undefined;
+  const items: EnvelopeItem[] = [];
+  let pos = nl === -1 ? src.length : nl + 1;
+  while (pos < src.length) {
+    nl = src.newline(pos);
+    const headerEnd = nl === -1 ? src.length : nl;
+    if (headerEnd === pos) {
+      pos++; // a blank line (a trailing newline): nothing to read
+      continue;
+    }
+    const itemHeaders: unknown = JSON.parse(src.text(pos, headerEnd));
+    if (!isObject(itemHeaders) || typeof itemHeaders.type !== 'string') return undefined;
+    pos = Math.min(headerEnd + 1, src.length);
+    const length = itemHeaders.length;
+    let end: number;
+    if (typeof length === 'number' && Number.isInteger(length) && length >= 0) {
+      end = pos + length;
+      if (end > src.length) return undefined;
+    } else {
+      const next = src.newline(pos);
+      end = next === -1 ? src.length : next;
+    }
+    const h = itemHeaders as EnvelopeItemHeaders;
+    items.push({ headers: h, payload: isJsonItem(h) ? parseJsonPayload(src.text(pos, end)) : src.bytes(pos, end) });
+    pos = end + 1;
+  }
+  return { headers: headers as EnvelopeHeaders, items };
+}
+
+// A JSON item whose payload is not JSON is kept as its text rather than failing the envelope.
+function parseJsonPayload(text: string): unknown {
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

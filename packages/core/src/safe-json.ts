@@ -1,0 +1,29 @@
+/**
+ * @internal
+ * JSON encoding that never throws: run-time data (span attributes, user hooks' edits)
+ * may hold cycles or BigInts, and a throw there would reach the host application.
+ */
+
+/** `JSON.stringify`, falling back to a copy that replaces what JSON cannot hold. */
+export function safeStringify(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 'null' : text;
+  } catch {
+    const seen = new WeakSet<object>();
+    try {
+      return (
+        JSON.stringify(value, (_key, v: unknown) => {
+          if (typeof v === 'bigint') return v.toString();
+          if (typeof v === 'object' && v !== null) {
+            if (seen.has(v)) return '[Circular]';
+            seen.add(v);
+          }
+          return v;
+        }) ?? 'null'
+      );
+    } catch {
+      return 'null';
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+// Tests run against the TypeScript sources, so `pnpm test` needs no build first.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@otel-sentry/core': pkg('core'),
+      '@otel-sentry/propagator': pkg('propagator'),
+      '@otel-sentry/span-processor': pkg('span-processor'),
+      '@otel-sentry/exporter': pkg('exporter'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/compat/**'],
+    testTimeout: 20_000,
+    pool: 'threads',
+  },
+});

@@ -39,7 +39,8 @@ for (const [pkg, rule] of Object.entries(rules)) {
       if (own && !rule.allowed.includes(own[1])) problems.push(`${where}: ${pkg} must not import ${spec}`);
       if (rule.nodeFree && /^node:/.test(spec) && !/\/node\//.test(file))
         problems.push(`${where}: ${pkg} must stay runtime-neutral, found ${spec}`);
-      if (/^\.\.\/\.\.\//.test(spec) && spec.includes('packages')) problems.push(`${where}: reaches into another package: ${spec}`);
+      if (/^\.\.\/\.\.\//.test(spec) && spec.includes('packages'))
+        problems.push(`${where}: reaches into another package: ${spec}`);
     }
     if (/^export \* from/m.test(text)) problems.push(`${relative(root, file)}: use explicit exports, not export *`);
   }

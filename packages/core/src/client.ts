@@ -3,8 +3,9 @@
  * span processor and the exporter share one client when given `{ client }`, so a hook
  * registered once sees the whole pipeline.
  */
-import { type Dsn, InvalidDsnError, parseDsn, type SdkInfo } from './dsn.js';
+
 import { parseSampleRate } from './dsc.js';
+import { type Dsn, type InvalidDsnError, parseDsn, type SdkInfo } from './dsn.js';
 import { type AnyHookCallback, HookBus, type HookEmitter, type HookRegistry } from './hooks.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
 
@@ -142,6 +143,11 @@ export function createClient(options: ClientOptions = {}): Client {
 /** Type guard for objects that look like a {@link Client} (another copy of this package's included). */
 export function isClient(value: unknown): value is Client {
   const v = value as Partial<Client> | null;
-  return typeof v === 'object' && v !== null && typeof v.on === 'function' && typeof v.emit === 'function' && typeof v.options === 'object';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.on === 'function' &&
+    typeof v.emit === 'function' &&
+    typeof v.options === 'object'
+  );
 }
-

@@ -4,7 +4,7 @@
  * package in one application still see each other's values.
  */
 import { type Context, createContextKey } from '@opentelemetry/api';
-import { type DynamicSamplingContext, type FrozenDsc } from './dsc.js';
+import type { DynamicSamplingContext, FrozenDsc } from './dsc.js';
 import { normalizeReplayId } from './ids.js';
 
 const FROZEN_DSC_KEY = createContextKey('otel-sentry frozen dynamic sampling context');

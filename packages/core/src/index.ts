@@ -4,24 +4,24 @@
  * Runs in Node, browsers, Deno, Bun and edge runtimes: nothing here imports a Node module.
  */
 export {
-  type BaggageLimits,
-  type BaggageMember,
-  type HeaderValue,
+  appendBaggage,
   BAGGAGE_MAX_BYTES,
   BAGGAGE_MAX_MEMBERS,
-  appendBaggage,
+  type BaggageLimits,
+  type BaggageMember,
   formatBaggage,
   formatBaggageMember,
+  type HeaderValue,
   isValidKey as isValidBaggageKey,
   parseBaggage,
 } from './baggage.js';
 export {
   type Client,
   type ClientOptions,
-  type ResolvedClientOptions,
-  InvalidOptionError,
   createClient,
+  InvalidOptionError,
   isClient,
+  type ResolvedClientOptions,
 } from './client.js';
 export {
   getDynamicSamplingContext,
@@ -34,37 +34,37 @@ export {
 } from './context.js';
 export {
   type DynamicSamplingContext,
-  type FrozenDsc,
-  type IncomingDsc,
-  EMPTY_FROZEN_DSC,
-  SENTRY_BAGGAGE_PREFIX,
   deriveSampleRand,
   dscFromBaggage,
   dscToBaggage,
+  EMPTY_FROZEN_DSC,
+  type FrozenDsc,
   freezeDsc,
+  type IncomingDsc,
   parseSampleRate,
   readIncomingDsc,
+  SENTRY_BAGGAGE_PREFIX,
   shouldContinueTrace,
 } from './dsc.js';
 export {
   type Dsn,
-  type SdkInfo,
-  InvalidDsnError,
   dsnToString,
   getAuthHeader,
   getEnvelopeEndpoint,
   getEnvelopeEndpointWithAuth,
+  InvalidDsnError,
   parseDsn,
+  type SdkInfo,
 } from './dsn.js';
 export {
+  addEnvelopeItem,
+  createEnvelope,
   type DataCategory,
   type Envelope,
   type EnvelopeHeaders,
   type EnvelopeItem,
   type EnvelopeItemHeaders,
   type EnvelopePayload,
-  addEnvelopeItem,
-  createEnvelope,
   itemTypeToCategory,
   parseEnvelope,
   serializeEnvelope,
@@ -73,13 +73,21 @@ export {
 export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry } from './hooks.js';
 export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Dashed } from './ids.js';
 export { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
-export { type RateLimitResponse, DEFAULT_RETRY_AFTER_MS, RateLimits, parseRetryAfter } from './rate-limits.js';
+export { DEFAULT_RETRY_AFTER_MS, parseRetryAfter, type RateLimitResponse, RateLimits } from './rate-limits.js';
 export {
-  type SentryTraceData,
-  SENTRY_TRACE_FLAG_HAS_REPLAY,
   formatSentryTrace,
   parseSentryTrace,
+  SENTRY_TRACE_FLAG_HAS_REPLAY,
+  type SentryTraceData,
 } from './sentry-trace.js';
+export {
+  ensureSpanData,
+  freezeTraceDsc,
+  getLocalRoot,
+  getSpanData,
+  getTraceFrozenDsc,
+  type SpanSentryData,
+} from './span-data.js';
 export type {
   ClientReport,
   DiscardReason,

@@ -3,14 +3,7 @@
  * span shape they read. Spans are described by shape, not by class, so both the
  * `@opentelemetry/sdk-trace-base` 2.x and `@opentelemetry/sdk-trace` 3.x lines fit.
  */
-import type {
-  Attributes,
-  HrTime,
-  Link,
-  SpanContext,
-  SpanKind,
-  SpanStatus,
-} from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus } from '@opentelemetry/api';
 import type { DataCategory } from './envelope.js';
 
 /** A finished span as the OpenTelemetry SDKs hand it to processors and exporters. */
@@ -25,7 +18,11 @@ export interface ReadableSpanLike {
   readonly status: SpanStatus;
   readonly attributes: Attributes;
   readonly links: Link[];
-  readonly events: ReadonlyArray<{ readonly name: string; readonly time: HrTime; readonly attributes?: Attributes | undefined }>;
+  readonly events: ReadonlyArray<{
+    readonly name: string;
+    readonly time: HrTime;
+    readonly attributes?: Attributes | undefined;
+  }>;
   readonly duration: HrTime;
   readonly ended: boolean;
   readonly resource: { readonly attributes: Attributes };

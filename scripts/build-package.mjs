@@ -11,7 +11,14 @@ import { join } from 'node:path';
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 const cwd = process.cwd();
-const run = (args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd });
+const run = (args) => {
+  try {
+    execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd });
+  } catch {
+    // tsc has printed its diagnostics; a stack trace of this script would only bury them.
+    process.exit(1);
+  }
+};
 
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 run(['-p', 'tsconfig.build.json', '--outDir', 'dist/esm']);

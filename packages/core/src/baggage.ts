@@ -74,6 +74,25 @@ export function newBudget(limits?: BaggageLimits): ScanBudget {
 
 /**
  * @internal
+ * A budget for scanning all of `header`. When the values are too short to ever reach the
+ * byte limit (a UTF-16 unit is at most 3 bytes of UTF-8, a separator 1 byte), bytes are
+ * not counted at all: the result is the same, without measuring every member.
+ */
+export function newBudgetFor(header: HeaderValue, limits?: BaggageLimits): ScanBudget {
+  const budget = newBudget(limits);
+  let chars = 0;
+  if (typeof header === 'string') {
+    chars = header.length;
+  } else if (Array.isArray(header)) {
+    for (const value of header) if (typeof value === 'string') chars += value.length;
+  } else {
+    return budget;
+  }
+  return chars * 4 <= budget.maxBytes ? { ...budget, maxBytes: Number.POSITIVE_INFINITY } : budget;
+}
+
+/**
+ * @internal
  * Walks the members of one header value without allocating. A member without a
  * valid key or without `=` is skipped. A member that would break the byte budget is
  * skipped whole; scanning stops when the member budget is spent. Returns `false` when
@@ -110,11 +129,13 @@ export function scanBaggage(header: string, budget: ScanBudget, visit: MemberVis
     while (valueEnd > valueStart && isOws(header.charCodeAt(valueEnd - 1))) valueEnd--;
 
     if (budget.members >= budget.maxMembers) return false;
-    // The member's bytes as it will be propagated, plus its ',' separator after the first.
-    const bytes = memberBytes(header, s, e) + (budget.members > 0 ? 1 : 0);
-    if (budget.bytes + bytes > budget.maxBytes) continue;
+    if (budget.maxBytes !== Number.POSITIVE_INFINITY) {
+      // The member's bytes as it will be propagated, plus its ',' separator after the first.
+      const bytes = memberBytes(header, s, e) + (budget.members > 0 ? 1 : 0);
+      if (budget.bytes + bytes > budget.maxBytes) continue;
+      budget.bytes += bytes;
+    }
     budget.members++;
-    budget.bytes += bytes;
     if (visit(header, s, keyEnd, valueStart, valueEnd, e) === false) return false;
   }
   return true;
@@ -143,7 +164,7 @@ function forEachValue(header: HeaderValue, fn: (value: string) => boolean): void
  */
 export function parseBaggage(header: HeaderValue, limits?: BaggageLimits): BaggageMember[] {
   const members: BaggageMember[] = [];
-  const budget = newBudget(limits);
+  const budget = newBudgetFor(header, limits);
   const visit: MemberVisitor = (h, ks, ke, vs, ve, me) => {
     const key = h.slice(ks, ke);
     const value = percentDecode(h.slice(vs, ve));
@@ -168,10 +189,31 @@ function parseProperties(tail: string): string[] {
   return out;
 }
 
-/** Writes one member: `key=percent-encoded value[;property...]`. */
+// Properties are written raw, so one holding `,` or `;` (or a character an HTTP header
+// cannot carry) would split the member or the list: such a property is left out.
+function isWritableProperty(property: string): boolean {
+  let text = false;
+  for (let i = 0; i < property.length; i++) {
+    const c = property.charCodeAt(i);
+    if (c === 44 /* , */ || c === 59 /* ; */ || c > 0x7e || (c < 0x20 && c !== 9)) return false;
+    if (!isOws(c)) text = true;
+  }
+  return text;
+}
+
+/**
+ * Writes one member: `key=percent-encoded value[;property...]`. Properties are written
+ * trimmed; one that is empty or holds `,`, `;`, a control or a non-ASCII character is left out.
+ */
 export function formatBaggageMember(member: BaggageMember): string {
-  const base = `${member.key}=${percentEncode(member.value)}`;
-  return member.properties && member.properties.length > 0 ? `${base};${member.properties.join(';')}` : base;
+  let out = `${member.key}=${percentEncode(member.value)}`;
+  const properties = member.properties;
+  if (properties) {
+    for (const property of properties) {
+      if (typeof property === 'string' && isWritableProperty(property)) out += `;${property.trim()}`;
+    }
+  }
+  return out;
 }
 
 /**

@@ -11,7 +11,10 @@ import { SDK_NAME, SDK_VERSION } from './version.js';
 
 /** Options of {@link createClient}. Each falls back to its environment variable, then its default. */
 export interface ClientOptions {
-  /** Where to send. `SENTRY_DSN`. No DSN: nothing is sent to Sentry (the exporter keeps envelopes locally). */
+  /**
+   * Where to send. `SENTRY_DSN` when absent; `''` disables sending without reading it.
+   * No DSN: nothing is sent to Sentry (the exporter keeps envelopes locally).
+   */
   readonly dsn?: string | undefined;
   /** `SENTRY_RELEASE`. */
   readonly release?: string | undefined;
@@ -84,7 +87,9 @@ function orgIdFromDsn(dsn: Dsn | undefined): string | undefined {
 export function createClient(options: ClientOptions = {}): Client {
   const env = options.env === false ? {} : (options.env ?? processEnv());
 
-  const dsnText = optionalString('dsn', options.dsn) ?? nonEmpty(env.SENTRY_DSN);
+  // An explicit empty `dsn` means "send nothing to Sentry", as in Sentry's SDKs; only an
+  // absent one falls back to SENTRY_DSN.
+  const dsnText = options.dsn === '' ? undefined : (optionalString('dsn', options.dsn) ?? nonEmpty(env.SENTRY_DSN));
   let dsn: Dsn | undefined;
   if (dsnText !== undefined) {
     try {
@@ -148,6 +153,7 @@ export function isClient(value: unknown): value is Client {
     v !== null &&
     typeof v.on === 'function' &&
     typeof v.emit === 'function' &&
-    typeof v.options === 'object'
+    typeof v.options === 'object' &&
+    v.options !== null
   );
 }

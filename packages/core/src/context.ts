@@ -34,12 +34,13 @@ export function getReplayId(ctx: Context): string | undefined {
 
 /**
  * Returns a context that carries `replayId` (a UUID, with or without dashes) beside the
- * frozen DSC. `undefined` removes it. An id that is not a UUID leaves `ctx` as it is.
+ * frozen DSC. `undefined` — or anything that is not a UUID — removes the one `ctx` had:
+ * a replay that can no longer be named must not be linked to by a stale id.
  */
 export function setReplayId(ctx: Context, replayId: string | undefined): Context {
-  if (replayId === undefined) return ctx.deleteValue(REPLAY_ID_KEY);
   const id = normalizeReplayId(replayId);
-  return id === undefined ? ctx : ctx.setValue(REPLAY_ID_KEY, id);
+  if (id === undefined) return ctx.getValue(REPLAY_ID_KEY) === undefined ? ctx : ctx.deleteValue(REPLAY_ID_KEY);
+  return ctx.setValue(REPLAY_ID_KEY, id);
 }
 
 /** The fourth `sentry-trace` field that arrived with the trace, if any. */

@@ -5,8 +5,8 @@
  * trace: every hop re-propagates it as it arrived. {@link FrozenDsc} carries both the
  * bytes to re-send and, parsed only when first read, the deep-frozen object.
  */
-import { type HeaderValue, newBudget, scanBaggage } from './baggage.js';
-import { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
+import { BAGGAGE_MAX_MEMBERS, type HeaderValue, isValidKey, newBudgetFor, scanBaggage } from './baggage.js';
+import { percentDecode, percentEncode } from './percent-encoding.js';
 
 /**
  * The dynamic sampling context. Keys are the baggage keys without the `sentry-`
@@ -55,11 +55,14 @@ export function dscFromBaggage(header: HeaderValue): DynamicSamplingContext | un
   let dsc: Record<string, string> | undefined;
   const visit = (h: string, ks: number, ke: number, vs: number, ve: number): boolean => {
     if (ke - ks <= 7 || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks) || ve === vs) return true;
+    // A value can be empty once decoded too (`%`, a stray escape): ignored like an empty one.
+    const value = percentDecode(h.slice(vs, ve));
+    if (value === '') return true;
     dsc ??= newDscObject();
-    setEntry(dsc, h.slice(ks + 7, ke), percentDecode(h.slice(vs, ve)));
+    setEntry(dsc, h.slice(ks + 7, ke), value);
     return true;
   };
-  const budget = newBudget();
+  const budget = newBudgetFor(header);
   if (typeof header === 'string') {
     scanBaggage(header, budget, visit);
   } else if (Array.isArray(header)) {
@@ -72,20 +75,35 @@ export function dscFromBaggage(header: HeaderValue): DynamicSamplingContext | un
 
 /**
  * Writes a DSC as `sentry-` baggage members in its key order, percent-encoding values.
- * Keys with an undefined or empty value are skipped; members that would take the
- * result past 8192 bytes are left out whole. Returns `''` for an empty DSC.
+ * Keys with an undefined or empty value are skipped, and so are keys that are not baggage
+ * tokens (they would break the list); members that would take the result past 8192 bytes
+ * are left out whole, and at most 64 are written. Returns `''` for an empty DSC.
  */
 export function dscToBaggage(dsc: Readonly<Record<string, string | undefined>>): string {
+  return writeDscMembers(dsc);
+}
+
+// `written` hears of every member that made it into the result, so a caller can keep an
+// object that says exactly what the bytes say.
+function writeDscMembers(
+  dsc: Readonly<Record<string, string | undefined>>,
+  written?: (key: string, value: string) => void,
+): string {
   let out = '';
   let bytes = 0;
+  let members = 0;
   for (const key in dsc) {
     const value = dsc[key];
-    if (typeof value !== 'string' || value === '' || !Object.hasOwn(dsc, key)) continue;
+    if (typeof value !== 'string' || value === '' || !Object.hasOwn(dsc, key) || !isValidKey(key)) continue;
+    if (members >= BAGGAGE_MAX_MEMBERS) break;
     const member = `${SENTRY_BAGGAGE_PREFIX}${key}=${percentEncode(value)}`;
-    const size = (out === '' ? 0 : 1) + utf8Length(member);
+    // All ASCII (a token key, a percent-encoded value): its length is its size in bytes.
+    const size = (out === '' ? 0 : 1) + member.length;
     if (bytes + size > SENTRY_BAGGAGE_MAX_BYTES) continue;
     bytes += size;
+    members++;
     out = out === '' ? member : `${out},${member}`;
+    written?.(key, value);
   }
   return out;
 }
@@ -128,12 +146,11 @@ export const EMPTY_FROZEN_DSC: FrozenDsc = new LazyFrozenDsc('', EMPTY_DSC);
  * those bytes are what every later hop sends.
  */
 export function freezeDsc(dsc: Readonly<Record<string, string | undefined>>): FrozenDsc {
+  // The object holds only what the bytes hold: a member left out of the baggage (too big,
+  // or an invalid key) is left out of the object too.
   const copy = newDscObject();
-  for (const key in dsc) {
-    const value = dsc[key];
-    if (typeof value === 'string' && value !== '' && Object.hasOwn(dsc, key)) setEntry(copy, key, value);
-  }
-  return new LazyFrozenDsc(dscToBaggage(copy), Object.freeze(copy));
+  const baggage = writeDscMembers(dsc, (key, value) => setEntry(copy, key, value));
+  return new LazyFrozenDsc(baggage, Object.freeze(copy));
 }
 
 /** What {@link readIncomingDsc} found in incoming baggage. */
@@ -158,14 +175,14 @@ export function readIncomingDsc(header: HeaderValue): IncomingDsc | undefined {
     if (ke - ks <= 7 || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks)) return true;
     found = true;
     if (ke - ks === 16 && h.startsWith('replay_id', ks + 7)) {
-      if (ve > vs) replayId = percentDecode(h.slice(vs, ve));
+      if (ve > vs) replayId = percentDecode(h.slice(vs, ve)) || replayId;
       return true;
     }
     const member = h.slice(ks, me);
     raw = raw === '' ? member : `${raw},${member}`;
     return true;
   };
-  const budget = newBudget();
+  const budget = newBudgetFor(header);
   if (typeof header === 'string') {
     scanBaggage(header, budget, visit);
   } else if (Array.isArray(header)) {
@@ -200,18 +217,29 @@ export function deriveSampleRand(
   sampleRate: number | undefined,
   random: () => number = Math.random,
 ): string {
-  const r = random();
+  let r = random();
+  if (!(r >= 0 && r < 1)) r = 0;
+  // A rate that is not a number in [0, 1] says nothing about where sample_rand must lie.
+  const rate = sampleRate !== undefined && sampleRate >= 0 && sampleRate <= 1 ? sampleRate : undefined;
   let value: number;
-  if (sampled === undefined || sampleRate === undefined) {
+  if (sampled === undefined || rate === undefined) {
     value = r;
   } else if (sampled) {
-    value = r * sampleRate;
+    value = r * rate;
   } else {
-    value = sampleRate + r * (1 - sampleRate);
+    value = rate + r * (1 - rate);
   }
-  let micro = Math.floor(value * SIX_DECIMALS);
-  if (sampled === false && sampleRate !== undefined) micro = Math.max(micro, Math.ceil(sampleRate * SIX_DECIMALS));
-  micro = Math.min(Math.max(micro, 0), SIX_DECIMALS - 1);
+  let micro = Math.min(Math.max(Math.floor(value * SIX_DECIMALS), 0), SIX_DECIMALS - 1);
+  if (sampled !== undefined && rate !== undefined) {
+    // Floating-point rounding can carry a value onto the rate (r * 0.00001 for r close to 1
+    // gives 0.000010): step back to the side of the rate the decision is on. `value` is
+    // within one step of where it belongs, so these loops run once or twice.
+    if (sampled) {
+      while (micro > 0 && micro / SIX_DECIMALS >= rate) micro--;
+    } else {
+      while (micro < SIX_DECIMALS - 1 && micro / SIX_DECIMALS < rate) micro++;
+    }
+  }
   return (micro / SIX_DECIMALS).toFixed(6);
 }
 

@@ -31,19 +31,39 @@ function fail(shown: string, why: string): never {
   throw new InvalidDsnError(`Invalid Sentry DSN "${shown}": ${why} (${EXPECTED})`);
 }
 
+// The secret sits between the first ':' after the scheme and the '@' that ends the
+// userinfo. It is found by position in the text as given, not from `URL`, whose `password`
+// is re-encoded (and which gives nothing for text it cannot parse). The last '@' of the
+// text is taken as the end, so a secret holding '/', '?', '#' or '@' is hidden too.
+function hideSecret(text: string): string {
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:[/\\]*/.exec(text);
+  const start = scheme ? scheme[0].length : 0;
+  const at = text.lastIndexOf('@');
+  const colon = text.indexOf(':', start);
+  return colon === -1 || at === -1 || colon > at ? text : `${text.slice(0, colon + 1)}***${text.slice(at)}`;
+}
+
+function decodeUserinfo(value: string, shown: string, what: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    fail(shown, `the ${what} is not valid percent-encoding`);
+  }
+}
+
 /** Parses a DSN. Throws {@link InvalidDsnError} with a message that says what is wrong. */
 export function parseDsn(dsn: string): Dsn {
-  if (typeof dsn !== 'string') fail(String(dsn), 'a DSN must be a string');
+  if (typeof dsn !== 'string') fail(typeof dsn, 'a DSN must be a string');
   const text = dsn.trim();
   if (text === '') fail(text, 'the DSN is empty');
+  // Never repeat a secret in an error message that may end up in logs.
+  const shown = hideSecret(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    fail(text, 'not a URL');
+    fail(shown, 'not a URL');
   }
-  // Never repeat a secret in an error message that may end up in logs.
-  const shown = url.password ? text.replace(`:${url.password}@`, ':***@') : text;
   const protocol = url.protocol.slice(0, -1);
   if (protocol !== 'http' && protocol !== 'https') fail(shown, `unsupported scheme "${protocol}"`);
   if (!url.username) fail(shown, 'missing public key');
@@ -56,20 +76,20 @@ export function parseDsn(dsn: string): Dsn {
 
   const parsed: { -readonly [K in keyof Dsn]: Dsn[K] } = {
     protocol,
-    publicKey: decodeURIComponent(url.username),
+    publicKey: decodeUserinfo(url.username, shown, 'public key'),
     host: url.hostname,
     path: segments.join('/'),
     projectId,
   };
-  if (url.password) parsed.secretKey = decodeURIComponent(url.password);
+  if (url.password) parsed.secretKey = decodeUserinfo(url.password, shown, 'secret');
   if (url.port) parsed.port = url.port;
   return Object.freeze(parsed);
 }
 
 /** Writes a DSN back as a string; the secret only when `withSecret` is set. */
 export function dsnToString(dsn: Dsn, withSecret = false): string {
-  const secret = withSecret && dsn.secretKey ? `:${dsn.secretKey}` : '';
-  return `${dsn.protocol}://${dsn.publicKey}${secret}@${dsnBase(dsn).slice(dsn.protocol.length + 3)}/${dsn.projectId}`;
+  const secret = withSecret && dsn.secretKey ? `:${encodeURIComponent(dsn.secretKey)}` : '';
+  return `${dsn.protocol}://${encodeURIComponent(dsn.publicKey)}${secret}@${dsnBase(dsn).slice(dsn.protocol.length + 3)}/${dsn.projectId}`;
 }
 
 function dsnBase(dsn: Dsn): string {

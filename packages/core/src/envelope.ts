@@ -163,8 +163,9 @@ const BINARY_ITEM_TYPES = new Set(['attachment', 'replay_recording', 'replay_vid
 
 function isJsonItem(headers: EnvelopeItemHeaders): boolean {
   if (BINARY_ITEM_TYPES.has(headers.type)) return false;
-  const ct = headers.content_type;
-  return ct === undefined || ct === 'application/json' || ct.startsWith('application/json;');
+  // Headers come from the wire: a `content_type` that is not a string is treated as absent.
+  const ct: unknown = headers.content_type;
+  return typeof ct !== 'string' || ct === 'application/json' || ct.startsWith('application/json;');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -175,6 +176,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for any byte above 0x7F
 const NON_ASCII = /[^\x00-\x7f]/;
 
+// A string is ASCII exactly when its UTF-8 length is its length. Node counts that natively,
+// much faster than a regular expression walks the text; elsewhere the expression does.
+const isAscii: (text: string) => boolean = nodeBuffer
+  ? (text) => nodeBuffer.byteLength(text, 'utf8') === text.length
+  : (text) => !NON_ASCII.test(text);
+
 /**
  * Parses an envelope from a string or UTF-8 bytes. Tolerates a trailing newline,
  * items without `length` and unknown item types. JSON items get their parsed payload;
@@ -184,7 +191,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
 export function parseEnvelope(input: string | Uint8Array): Envelope | undefined {
   try {
     if (typeof input === 'string') {
-      return parseSource(NON_ASCII.test(input) ? byteSource(encoder.encode(input)) : asciiSource(input));
+      return parseSource(isAscii(input) ? asciiSource(input) : byteSource(encoder.encode(input)));
     }
     return input instanceof Uint8Array ? parseSource(byteSource(input)) : undefined;
   } catch {

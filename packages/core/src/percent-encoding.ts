@@ -85,8 +85,20 @@ export function percentEncode(value: string): string {
   while (i < n) {
     const c = value.charCodeAt(i);
     if (c < 128) {
-      out += SAFE[c] === 1 ? value[i] : `%${HEX[c >> 4]}${HEX[c & 15]}`;
-      i++;
+      if (SAFE[c] === 1) {
+        // Copy the whole run of safe characters at once rather than one by one.
+        let j = i + 1;
+        while (j < n) {
+          const d = value.charCodeAt(j);
+          if (d >= 128 || SAFE[d] === 0) break;
+          j++;
+        }
+        out += value.slice(i, j);
+        i = j;
+      } else {
+        out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
+        i++;
+      }
       continue;
     }
     // Encode the whole non-ASCII run at once; lone surrogates become U+FFFD's bytes.

@@ -30,6 +30,8 @@ const KNOWN_CATEGORIES: ReadonlySet<string> = new Set<DataCategory>([
 
 const ALL = '*';
 
+const HTTP_DATE_SHAPE = /^[A-Za-z]{3}.*\d{1,2}:\d{2}:\d{2}/;
+
 /** The parts of an HTTP response the rate limits are read from. */
 export interface RateLimitResponse {
   readonly statusCode: number;
@@ -44,9 +46,13 @@ export interface RateLimitResponse {
  * (never negative), or {@link DEFAULT_RETRY_AFTER_MS} when the value is not understood.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number {
-  if (value == null) return DEFAULT_RETRY_AFTER_MS;
+  // Header values come from the network and from HTTP libraries of every shape.
+  if (typeof value !== 'string') return DEFAULT_RETRY_AFTER_MS;
   const text = value.trim();
   if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // Date.parse reads almost anything ("-5" is a date in 2001): only HTTP-date shapes, with a
+  // month or day name and a time of day, are taken as dates.
+  if (!HTTP_DATE_SHAPE.test(text)) return DEFAULT_RETRY_AFTER_MS;
   const date = Date.parse(text);
   return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, date - now);
 }
@@ -60,7 +66,7 @@ export class RateLimits {
    * Returns whether the response set or extended any limit.
    */
   update(response: RateLimitResponse, now: number = Date.now()): boolean {
-    const header = response.rateLimits?.trim();
+    const header = typeof response.rateLimits === 'string' ? response.rateLimits.trim() : '';
     if (header) return this.#applyHeader(header, now);
     if (response.statusCode === 429) return this.#extend(ALL, now + parseRetryAfter(response.retryAfter, now));
     return false;
@@ -68,8 +74,11 @@ export class RateLimits {
 
   #applyHeader(header: string, now: number): boolean {
     let changed = false;
-    for (const limit of header.split(',')) {
-      const [seconds, categories = ''] = limit.trim().split(':', 2);
+    for (const entry of header.split(',')) {
+      const limit = entry.trim();
+      // An empty entry (a trailing comma) limits nothing; read as "no seconds" it would block all.
+      if (limit === '') continue;
+      const [seconds, categories = ''] = limit.split(':', 2);
       const parsed = Number.parseInt(seconds ?? '', 10);
       const until = now + (Number.isNaN(parsed) || parsed < 0 ? DEFAULT_RETRY_AFTER_MS : parsed * 1000);
       if (categories.trim() === '') {

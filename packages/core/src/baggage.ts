@@ -33,8 +33,8 @@ export interface BaggageLimits {
   readonly maxBytes?: number;
 }
 
-// RFC 7230 tchar, the characters of a baggage key.
-const TCHAR = new Uint8Array(128);
+/** @internal RFC 7230 tchar, the characters of a baggage key: `TCHAR[c] === 1`. */
+export const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
 for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
@@ -111,7 +111,8 @@ export function scanBaggage(header: string, budget: ScanBudget, visit: MemberVis
     while (e > s && isOws(header.charCodeAt(e - 1))) e--;
     if (s === e) continue;
 
-    let k = s;
+    // Most members are Sentry's: their prefix is known to be token characters.
+    let k = header.startsWith('sentry-', s) ? s + 7 : s;
     while (k < e) {
       const c = header.charCodeAt(k);
       if (c >= 128 || TCHAR[c] !== 1) break;
@@ -246,6 +247,12 @@ export function isValidKey(key: string): boolean {
   return true;
 }
 
+function commasIn(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf(','); at !== -1; at = text.indexOf(',', at + 1)) n++;
+  return n;
+}
+
 /**
  * Appends already-formatted members to an existing `baggage` value so that the result
  * as a whole stays within the W3C limits: a member that does not fit is left out whole.
@@ -257,6 +264,19 @@ export function appendBaggage(existing: string | undefined, addition: string, li
   const maxMembers = limits?.maxMembers ?? BAGGAGE_MAX_MEMBERS;
   const maxBytes = limits?.maxBytes ?? BAGGAGE_MAX_BYTES;
   const unlimited = { maxMembers: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY };
+  // When bounds alone prove that everything fits (a UTF-16 unit is at most 3 UTF-8 bytes;
+  // members are at most one more than the commas), `existing` need not be measured.
+  if (
+    commasIn(existing) + commasIn(addition) + 2 <= maxMembers &&
+    3 * (existing.length + 1 + addition.length) <= maxBytes
+  ) {
+    let all = existing;
+    scanBaggage(addition, newBudget(unlimited), (h, start, _ke, _vs, _ve, end) => {
+      all = `${all},${h.slice(start, end)}`;
+      return true;
+    });
+    return all;
+  }
   let members = 0;
   scanBaggage(existing, newBudget(unlimited), () => {
     members++;

@@ -10,6 +10,7 @@ import { normalizeReplayId } from './ids.js';
 const FROZEN_DSC_KEY = createContextKey('otel-sentry frozen dynamic sampling context');
 const REPLAY_ID_KEY = createContextKey('otel-sentry replay id');
 const SENTRY_TRACE_FLAGS_KEY = createContextKey('otel-sentry sentry-trace flags');
+const SAMPLING_DEFERRED_KEY = createContextKey('otel-sentry sampling decision deferred');
 
 /** The frozen DSC of the trace `ctx` belongs to, with the bytes to re-propagate. */
 export function getFrozenDsc(ctx: Context): FrozenDsc | undefined {
@@ -51,4 +52,19 @@ export function getSentryTraceFlags(ctx: Context): number | undefined {
 /** Returns a context that carries the incoming fourth `sentry-trace` field. */
 export function setSentryTraceFlags(ctx: Context, flags: number): Context {
   return ctx.setValue(SENTRY_TRACE_FLAGS_KEY, flags & 0xff);
+}
+
+/**
+ * Whether the trace `ctx` continues arrived with a deferred sampling decision (a
+ * `sentry-trace` without `-1`/`-0`). OpenTelemetry trace flags have no "deferred" state, so
+ * its remote span context has `TraceFlags.NONE`, which a sampler should read as "decide
+ * here", not as "not sampled".
+ */
+export function isSamplingDeferred(ctx: Context): boolean {
+  return ctx.getValue(SAMPLING_DEFERRED_KEY) === true;
+}
+
+/** Returns a context that marks its trace's sampling decision as deferred to this service. */
+export function setSamplingDeferred(ctx: Context): Context {
+  return ctx.setValue(SAMPLING_DEFERRED_KEY, true);
 }

@@ -123,12 +123,18 @@ const EMPTY_DSC: DynamicSamplingContext = Object.freeze(newDscObject());
 
 class LazyFrozenDsc implements FrozenDsc {
   readonly baggage: string;
+  readonly #traceId: string | undefined;
   #dsc: DynamicSamplingContext | undefined;
 
-  constructor(baggage: string, dsc?: DynamicSamplingContext) {
+  constructor(baggage: string, dsc?: DynamicSamplingContext, traceId?: string) {
     this.baggage = baggage;
     this.#dsc = dsc;
+    this.#traceId = traceId;
     Object.freeze(this);
+  }
+
+  static traceIdOf(frozen: FrozenDsc): string | undefined {
+    return #traceId in frozen ? frozen.#traceId : undefined;
   }
 
   get dsc(): DynamicSamplingContext {
@@ -136,6 +142,23 @@ class LazyFrozenDsc implements FrozenDsc {
     this.#dsc ??= dscFromBaggage(this.baggage) ?? EMPTY_DSC;
     return this.#dsc;
   }
+}
+
+/**
+ * @internal
+ * A frozen DSC made of `sentry-` members as they arrived, parsed on first read. `traceId`
+ * names the trace they arrived with, so a DSC met in another trace's context is not sent.
+ */
+export function frozenDscFromMembers(baggage: string, traceId?: string): FrozenDsc {
+  return baggage === '' ? EMPTY_FROZEN_DSC : new LazyFrozenDsc(baggage, undefined, traceId);
+}
+
+/**
+ * The trace id a frozen DSC arrived with, when it was read from incoming baggage with one
+ * ({@link readIncomingDsc}'s `traceId`); `undefined` otherwise.
+ */
+export function getFrozenDscTraceId(frozen: FrozenDsc): string | undefined {
+  return LazyFrozenDsc.traceIdOf(frozen);
 }
 
 /** The frozen empty DSC: a trace that arrived with `sentry-trace` but no `sentry-` baggage. */
@@ -151,48 +174,6 @@ export function freezeDsc(dsc: Readonly<Record<string, string | undefined>>): Fr
   const copy = newDscObject();
   const baggage = writeDscMembers(dsc, (key, value) => setEntry(copy, key, value));
   return new LazyFrozenDsc(baggage, Object.freeze(copy));
-}
-
-/** What {@link readIncomingDsc} found in incoming baggage. */
-export interface IncomingDsc {
-  /** The frozen DSC: the `sentry-` members as they arrived, `sentry-replay_id` excepted. */
-  readonly frozen: FrozenDsc;
-  /** The decoded `sentry-replay_id`, kept apart from the frozen DSC. */
-  readonly replayId?: string;
-}
-
-/**
- * Reads the `sentry-` members of incoming baggage without decoding them: they are kept as
- * the bytes they arrived as (parsed later, if anyone reads them), with `sentry-replay_id`
- * split off. Foreign members are not kept: they are not Sentry's to propagate.
- * Returns `undefined` when there is no `sentry-` member. Never throws.
- */
-export function readIncomingDsc(header: HeaderValue): IncomingDsc | undefined {
-  let raw = '';
-  let found = false;
-  let replayId: string | undefined;
-  const visit = (h: string, ks: number, ke: number, vs: number, ve: number, me: number): boolean => {
-    if (ke - ks <= 7 || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks)) return true;
-    found = true;
-    if (ke - ks === 16 && h.startsWith('replay_id', ks + 7)) {
-      if (ve > vs) replayId = percentDecode(h.slice(vs, ve)) || replayId;
-      return true;
-    }
-    const member = h.slice(ks, me);
-    raw = raw === '' ? member : `${raw},${member}`;
-    return true;
-  };
-  const budget = newBudgetFor(header);
-  if (typeof header === 'string') {
-    scanBaggage(header, budget, visit);
-  } else if (Array.isArray(header)) {
-    for (const value of header) {
-      if (typeof value === 'string' && !scanBaggage(value, budget, visit)) break;
-    }
-  }
-  if (!found) return undefined;
-  const frozen = raw === '' ? EMPTY_FROZEN_DSC : new LazyFrozenDsc(raw);
-  return replayId === undefined ? { frozen } : { frozen, replayId };
 }
 
 /**

@@ -28,8 +28,10 @@ export {
   getFrozenDsc,
   getReplayId,
   getSentryTraceFlags,
+  isSamplingDeferred,
   setFrozenDsc,
   setReplayId,
+  setSamplingDeferred,
   setSentryTraceFlags,
 } from './context.js';
 export {
@@ -40,9 +42,8 @@ export {
   EMPTY_FROZEN_DSC,
   type FrozenDsc,
   freezeDsc,
-  type IncomingDsc,
+  getFrozenDscTraceId,
   parseSampleRate,
-  readIncomingDsc,
   SENTRY_BAGGAGE_PREFIX,
   shouldContinueTrace,
 } from './dsc.js';
@@ -72,6 +73,7 @@ export {
 } from './envelope.js';
 export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry } from './hooks.js';
 export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Dashed } from './ids.js';
+export { type IncomingDsc, readIncomingDsc } from './incoming-dsc.js';
 export { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
 export { DEFAULT_RETRY_AFTER_MS, parseRetryAfter, type RateLimitResponse, RateLimits } from './rate-limits.js';
 export {

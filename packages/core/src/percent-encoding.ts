@@ -18,7 +18,24 @@ function hexDigit(c: number): number {
 
 /** Decodes percent-escapes in `value`. Never throws. */
 export function percentDecode(value: string): string {
-  if (value.indexOf('%') === -1) return value;
+  let pct = value.indexOf('%');
+  if (pct === -1) return value;
+  // The usual escapes are of ASCII (`%20`, `%2C`): decoded here without a call into the
+  // runtime. The first escape of anything else hands the whole value to the general path.
+  let out = '';
+  let from = 0;
+  do {
+    const hi = hexDigit(value.charCodeAt(pct + 1));
+    const lo = hexDigit(value.charCodeAt(pct + 2));
+    if (hi < 0 || hi > 7 || lo < 0) return generalPercentDecode(value);
+    out += value.slice(from, pct) + String.fromCharCode((hi << 4) | lo);
+    from = pct + 3;
+    pct = value.indexOf('%', from);
+  } while (pct !== -1);
+  return from === value.length ? out : out + value.slice(from);
+}
+
+function generalPercentDecode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {

@@ -9,7 +9,8 @@ import {
   setReplayId,
   setSentryTraceFlags,
 } from '../src/context.js';
-import { freezeDsc, readIncomingDsc } from '../src/dsc.js';
+import { freezeDsc } from '../src/dsc.js';
+import { readIncomingDsc } from '../src/incoming-dsc.js';
 
 const REPLAY = '0123456789abcdef0123456789abcdef';
 

@@ -8,10 +8,10 @@ import {
   EMPTY_FROZEN_DSC,
   freezeDsc,
   parseSampleRate,
-  readIncomingDsc,
   SENTRY_BAGGAGE_PREFIX,
   shouldContinueTrace,
 } from '../src/dsc.js';
+import { readIncomingDsc } from '../src/incoming-dsc.js';
 import { percentEncode, utf8Length } from '../src/percent-encoding.js';
 import { unicodeString } from './arbitraries.js';
 

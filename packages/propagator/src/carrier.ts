@@ -1,0 +1,116 @@
+/**
+ * @internal
+ * Reading headers from carriers. Incoming: through the getter, with a case-insensitive
+ * fallback for getters that look keys up exactly. Outgoing: the setter cannot read, but the
+ * carrier must be looked at so nothing is written twice.
+ */
+import type { TextMapGetter } from '@opentelemetry/api';
+
+/** A header value as getters hand it over. */
+export type IncomingValue = string | string[] | undefined;
+
+/**
+ * The value of header `name` (lowercase), however the carrier spells it. The exact look-up
+ * comes first: HTTP libraries lowercase incoming names, so the key scan only runs for
+ * carriers that keep the sender's spelling.
+ */
+export function getIncomingHeader(getter: TextMapGetter, carrier: unknown, name: string): IncomingValue {
+  const value = getter.get(carrier, name);
+  if (value !== undefined) return value;
+  let keys: readonly unknown[];
+  try {
+    keys = getter.keys(carrier);
+  } catch {
+    // A getter that cannot list keys still answered the exact look-up: that answer stands.
+    return undefined;
+  }
+  if (!Array.isArray(keys)) return undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (typeof key === 'string' && key.length === name.length && key !== name && key.toLowerCase() === name) {
+      return getter.get(carrier, key);
+    }
+  }
+  return undefined;
+}
+
+/** The first value of a header that may arrive repeated. */
+export function firstValue(value: IncomingValue): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const first: unknown = value[0];
+    return typeof first === 'string' ? first : undefined;
+  }
+  return undefined;
+}
+
+/** What an outgoing carrier already holds of the headers this propagator writes. */
+export interface OutgoingHeaders {
+  /** The carrier already has a `sentry-trace` header. */
+  sentryTrace: boolean;
+  /** The carrier already has a `traceparent` header. */
+  traceparent: boolean;
+  /** The existing `baggage` value (several joined with `,`), if any. */
+  baggage: string | undefined;
+  /** The key the existing `baggage` value is stored under, so it is replaced, not doubled. */
+  baggageKey: string;
+}
+
+interface HeadersLike {
+  get(name: string): unknown;
+  has(name: string): unknown;
+}
+
+function isHeadersLike(carrier: object): carrier is HeadersLike {
+  return (
+    typeof (carrier as Partial<HeadersLike>).get === 'function' &&
+    typeof (carrier as Partial<HeadersLike>).has === 'function'
+  );
+}
+
+function joinValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const parts = value.filter((v): v is string => typeof v === 'string' && v !== '');
+    return parts.length > 0 ? parts.join(',') : undefined;
+  }
+  return undefined;
+}
+
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/**
+ * Looks at an outgoing carrier: a plain header object (any key case, array values) or a
+ * `Headers`/`Map`-like object with `get` and `has`. Anything else counts as empty.
+ */
+export function inspectOutgoing(carrier: unknown): OutgoingHeaders {
+  const found: OutgoingHeaders = { sentryTrace: false, traceparent: false, baggage: undefined, baggageKey: 'baggage' };
+  if (typeof carrier !== 'object' || carrier === null) return found;
+  if (isHeadersLike(carrier)) {
+    found.sentryTrace = isPresent(carrier.get('sentry-trace'));
+    found.traceparent = isPresent(carrier.get('traceparent'));
+    found.baggage = joinValue(carrier.get('baggage')) || undefined;
+    return found;
+  }
+  const record = carrier as Record<string, unknown>;
+  // One pass over the keys, comparing lengths before case-folding: most keys are neither.
+  for (const key in record) {
+    const n = key.length;
+    if (n !== 12 && n !== 11 && n !== 7) continue;
+    const lower = key.toLowerCase();
+    if (lower === 'sentry-trace') {
+      if (isPresent(record[key])) found.sentryTrace = true;
+    } else if (lower === 'traceparent') {
+      if (isPresent(record[key])) found.traceparent = true;
+    } else if (lower === 'baggage') {
+      const value = joinValue(record[key]);
+      if (value) {
+        found.baggage = found.baggage === undefined ? value : `${found.baggage},${value}`;
+        found.baggageKey = key;
+      }
+    }
+  }
+  return found;
+}

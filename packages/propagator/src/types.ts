@@ -1,0 +1,73 @@
+/**
+ * Public types of `@otel-sentry/propagator`.
+ */
+import type { Context } from '@opentelemetry/api';
+import type { Client } from '@otel-sentry/core';
+
+/**
+ * Decides whether an outgoing request gets trace headers:
+ * - a string matches when the request URL contains it;
+ * - a `RegExp` matches when it finds a match in the URL;
+ * - a function matches when it returns `true` for the URL (a function that throws does not match).
+ */
+export type TracePropagationTarget = string | RegExp | ((url: string) => boolean);
+
+/**
+ * Where the propagator learns the id of the session replay being recorded. Called on every
+ * inject, with the context being injected; return a UUID (with or without dashes), or
+ * `undefined`/`null` when no replay is being recorded. Errors are caught and logged.
+ */
+export type ReplayIdSource = (context: Context) => string | null | undefined;
+
+/** Options of {@link SentryPropagator}. */
+export interface SentryPropagatorOptions {
+  /**
+   * The client shared with `SentrySpanProcessor` and `SentryEnvelopeExporter`: its options
+   * (DSN public key, release, environment, sample rate, `orgId`) fill the DSC at the head of
+   * a trace, and its `createDsc` hook runs there. Default: a client created with
+   * `createClient` from `dsn`, `release`, `environment`, `tracesSampleRate`, `orgId` and
+   * `strictTraceContinuation` below (each falling back to its `SENTRY_*` variable).
+   */
+  readonly client?: Client | undefined;
+  /** The DSN, used only when no `client` is given. Default `SENTRY_DSN`. */
+  readonly dsn?: string | undefined;
+  /** The release, used only when no `client` is given. Default `SENTRY_RELEASE`. */
+  readonly release?: string | undefined;
+  /** The environment, used only when no `client` is given. Default `SENTRY_ENVIRONMENT`, else `production`. */
+  readonly environment?: string | undefined;
+  /** The sample rate written into new DSCs, used only when no `client` is given. Default `SENTRY_TRACES_SAMPLE_RATE`, else 1. */
+  readonly tracesSampleRate?: number | undefined;
+  /** The organization id, used only when no `client` is given. Default: read from a `o123.` DSN host. */
+  readonly orgId?: string | undefined;
+  /** Continue only traces whose `org_id` is known on both sides and equal; used only when no `client` is given. Default `false`. */
+  readonly strictTraceContinuation?: boolean | undefined;
+  /**
+   * Where `SENTRY_*` variables are read from, used only when no `client` is given.
+   * Default: `process.env` where there is one. `false` reads none.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | false | undefined;
+  /**
+   * Which outgoing requests get trace headers, matched against the active span's `url.full`
+   * (or `http.url`) attribute. A request whose URL is unknown always gets them.
+   * Default: every request. An empty list: none.
+   */
+  readonly tracePropagationTargets?: readonly TracePropagationTarget[] | undefined;
+  /**
+   * Also write a W3C `traceparent` header (when the carrier has none yet), for services that
+   * only read W3C trace context. Not needed beside `W3CTraceContextPropagator`. Default `false`.
+   */
+  readonly propagateTraceparent?: boolean | undefined;
+  /**
+   * Write the four-field `sentry-trace` form `<trace>-<span>-<sampled>-<flags>`, whose flag
+   * 0x01 says a replay is being recorded. Sentry SDKs do not read this form (they start a new
+   * trace), so enable it only when every receiver is an otel-sentry propagator. Default `false`.
+   */
+  readonly sentryTraceFlags?: boolean | undefined;
+  /**
+   * The current replay id, asked for on every inject (a browser app passes its replay
+   * recorder's id). When given, it is authoritative: with no current id, no `sentry-replay_id`
+   * is sent, even one an old DSC carried. Default: the replay id that arrived with the
+   * trace (`getReplayId(context)` of `@otel-sentry/core`).
+   */
+  readonly getReplayId?: ReplayIdSource | undefined;
+}

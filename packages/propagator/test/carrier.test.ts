@@ -1,0 +1,82 @@
+import { defaultTextMapGetter, type TextMapGetter } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { firstValue, getIncomingHeader, inspectOutgoing } from '../src/carrier.js';
+
+describe('getIncomingHeader', () => {
+  it('looks the lowercase name up first, then any spelling of it', () => {
+    expect(getIncomingHeader(defaultTextMapGetter, { baggage: 'a=1' }, 'baggage')).toBe('a=1');
+    expect(getIncomingHeader(defaultTextMapGetter, { BaGgAgE: ['a=1', 'b=2'] }, 'baggage')).toEqual(['a=1', 'b=2']);
+    expect(getIncomingHeader(defaultTextMapGetter, { baggages: 'x' }, 'baggage')).toBeUndefined();
+  });
+
+  it('asks the getter for the key it found', () => {
+    const asked: string[] = [];
+    const getter: TextMapGetter<Map<string, string>> = {
+      get: (carrier, key) => {
+        asked.push(key);
+        return carrier.get(key);
+      },
+      keys: (carrier) => [...carrier.keys()],
+    };
+    expect(getIncomingHeader(getter, new Map([['Sentry-Trace', 'v']]), 'sentry-trace')).toBe('v');
+    expect(asked).toEqual(['sentry-trace', 'Sentry-Trace']);
+  });
+
+  it('takes a getter that cannot list keys at its exact answer', () => {
+    const getter: TextMapGetter<Record<string, string>> = {
+      get: (carrier, key) => carrier[key],
+      keys: () => {
+        throw new Error('no keys');
+      },
+    };
+    expect(getIncomingHeader(getter, { traceparent: 'v' }, 'traceparent')).toBe('v');
+    expect(getIncomingHeader(getter, { Traceparent: 'v' }, 'traceparent')).toBeUndefined();
+  });
+});
+
+describe('firstValue', () => {
+  it('takes a string, or the first string of a list', () => {
+    expect(firstValue('a')).toBe('a');
+    expect(firstValue(['a', 'b'])).toBe('a');
+    expect(firstValue([])).toBeUndefined();
+    expect(firstValue([1 as unknown as string])).toBeUndefined();
+    expect(firstValue(undefined)).toBeUndefined();
+  });
+});
+
+describe('inspectOutgoing', () => {
+  it('finds the headers of a plain object in any case, joining repeated baggage', () => {
+    expect(inspectOutgoing({ 'SENTRY-TRACE': 'x', TraceParent: 'y', Baggage: ['a=1', '', 'b=2'] })).toEqual({
+      sentryTrace: true,
+      traceparent: true,
+      baggage: 'a=1,b=2',
+      baggageKey: 'Baggage',
+    });
+  });
+
+  it('does not count empty values as present', () => {
+    expect(inspectOutgoing({ 'sentry-trace': '', baggage: [] })).toEqual({
+      sentryTrace: false,
+      traceparent: false,
+      baggage: undefined,
+      baggageKey: 'baggage',
+    });
+  });
+
+  it('reads Map- and Headers-like carriers through get', () => {
+    const found = inspectOutgoing(new Map([['baggage', 'a=1']]));
+    expect(found.baggage).toBe('a=1');
+    expect(inspectOutgoing(new Headers({ 'Sentry-Trace': 'x' })).sentryTrace).toBe(true);
+  });
+
+  it('treats anything else as empty', () => {
+    for (const carrier of [null, undefined, 'text', 42]) {
+      expect(inspectOutgoing(carrier)).toEqual({
+        sentryTrace: false,
+        traceparent: false,
+        baggage: undefined,
+        baggageKey: 'baggage',
+      });
+    }
+  });
+});

@@ -1,0 +1,174 @@
+import { defaultTextMapGetter, ROOT_CONTEXT, type TextMapGetter, TraceFlags, trace } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import {
+  EMPTY_FROZEN_DSC,
+  getDynamicSamplingContext,
+  getFrozenDsc,
+  getReplayId,
+  getSentryTraceFlags,
+} from '@otel-sentry/core';
+import { describe, expect, it } from 'vitest';
+import { isSamplingDeferred, SentryPropagator } from '../src/index.js';
+import { extract, makeClient, makePropagator, REPLAY_ID, SENTRY_MEMBERS, SPAN_ID, TRACE_ID } from './helpers.js';
+
+describe('SentryPropagator.extract: sentry-trace', () => {
+  it('continues a sampled trace as a remote span context', () => {
+    const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1` });
+    expect(trace.getSpanContext(ctx)).toEqual({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    expect(isSamplingDeferred(ctx)).toBe(false);
+  });
+
+  it('tells "not sampled" from "deferred"', () => {
+    const notSampled = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-0` });
+    const deferred = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}` });
+    expect(trace.getSpanContext(notSampled)?.traceFlags).toBe(TraceFlags.NONE);
+    expect(trace.getSpanContext(deferred)?.traceFlags).toBe(TraceFlags.NONE);
+    expect(isSamplingDeferred(notSampled)).toBe(false);
+    expect(isSamplingDeferred(deferred)).toBe(true);
+  });
+
+  it('freezes the sentry members as they arrived, and splits the replay id off', () => {
+    const baggage = `other=1,${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID},last=2`;
+    const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1`, baggage });
+    expect(getFrozenDsc(ctx)?.baggage).toBe(SENTRY_MEMBERS);
+    const dsc = getDynamicSamplingContext(ctx);
+    expect(dsc).toMatchObject({ trace_id: TRACE_ID, release: 'frontend@1.4.2', transaction: 'GET /api/users' });
+    expect(dsc?.replay_id).toBeUndefined();
+    expect(Object.isFrozen(dsc)).toBe(true);
+    expect(getReplayId(ctx)).toBe(REPLAY_ID);
+  });
+
+  it('freezes the empty DSC when sentry-trace comes without sentry baggage', () => {
+    const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1`, baggage: 'other=1' });
+    expect(getFrozenDsc(ctx)).toBe(EMPTY_FROZEN_DSC);
+  });
+
+  it('reads the fourth field', () => {
+    const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1-01` });
+    expect(getSentryTraceFlags(ctx)).toBe(1);
+    expect(trace.getSpanContext(ctx)?.traceId).toBe(TRACE_ID);
+  });
+
+  it('takes the first of repeated sentry-trace values and every baggage value', () => {
+    const ctx = extract(makePropagator(), {
+      'sentry-trace': [`${TRACE_ID}-${SPAN_ID}-1`, `${'1'.repeat(32)}-${'2'.repeat(16)}-0`],
+      baggage: ['a=1,sentry-release=r1', `sentry-environment=e1,sentry-replay_id=${REPLAY_ID}`],
+    });
+    expect(trace.getSpanContext(ctx)?.spanId).toBe(SPAN_ID);
+    expect(getFrozenDsc(ctx)?.baggage).toBe('sentry-release=r1,sentry-environment=e1');
+    expect(getReplayId(ctx)).toBe(REPLAY_ID);
+  });
+
+  it('finds headers whatever their case, even through an exact-match getter', () => {
+    const ctx = extract(makePropagator(), {
+      'Sentry-Trace': `${TRACE_ID}-${SPAN_ID}-1`,
+      BAGGAGE: 'sentry-release=r1',
+    });
+    expect(trace.getSpanContext(ctx)?.traceId).toBe(TRACE_ID);
+    expect(getFrozenDsc(ctx)?.baggage).toBe('sentry-release=r1');
+  });
+
+  it('keeps the tracestate a W3C propagator extracted for the same span context', () => {
+    const state = new TraceState('vendor=x');
+    const before = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+      traceState: state,
+    });
+    const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1` }, before);
+    expect(trace.getSpanContext(ctx)?.traceState).toBe(state);
+  });
+});
+
+describe('SentryPropagator.extract: traceparent fallback', () => {
+  it('continues a valid traceparent when there is no sentry-trace', () => {
+    const ctx = extract(makePropagator(), {
+      traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
+      tracestate: 'vendor=x',
+    });
+    const spanContext = trace.getSpanContext(ctx);
+    expect(spanContext).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1, isRemote: true });
+    expect(spanContext?.traceState?.get('vendor')).toBe('x');
+    // No Sentry SDK upstream: the first Sentry hop creates the DSC, so none is frozen here.
+    expect(getFrozenDsc(ctx)).toBeUndefined();
+  });
+
+  it('freezes sentry baggage that comes with a traceparent', () => {
+    const ctx = extract(makePropagator(), {
+      traceparent: `00-${TRACE_ID}-${SPAN_ID}-00`,
+      baggage: `sentry-release=r1,sentry-replay_id=${REPLAY_ID}`,
+    });
+    expect(trace.getSpanContext(ctx)?.traceFlags).toBe(TraceFlags.NONE);
+    expect(getFrozenDsc(ctx)?.baggage).toBe('sentry-release=r1');
+    expect(getReplayId(ctx)).toBe(REPLAY_ID);
+  });
+
+  it('falls back to traceparent when sentry-trace does not parse', () => {
+    const ctx = extract(makePropagator(), { 'sentry-trace': 'garbage', traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
+    expect(trace.getSpanContext(ctx)?.traceId).toBe(TRACE_ID);
+  });
+});
+
+describe('SentryPropagator.extract: what it leaves alone', () => {
+  const bad: Array<[string, Record<string, unknown>]> = [
+    ['nothing', {}],
+    ['only baggage', { baggage: `sentry-release=r1,sentry-replay_id=${REPLAY_ID}` }],
+    ['uppercase hex', { 'sentry-trace': `${TRACE_ID.toUpperCase()}-${SPAN_ID}-1` }],
+    ['all-zero trace id', { 'sentry-trace': `${'0'.repeat(32)}-${SPAN_ID}-1` }],
+    ['bad sampled flag', { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-2` }],
+    ['five fields', { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1-01-01` }],
+    ['traceparent version ff', { traceparent: `ff-${TRACE_ID}-${SPAN_ID}-01` }],
+    ['non-string values', { 'sentry-trace': 42, traceparent: { x: 1 }, baggage: [1, 2] }],
+    ['empty array', { 'sentry-trace': [] }],
+  ];
+  it.each(bad)('%s: returns the given context', (_name, headers) => {
+    const given = ROOT_CONTEXT.setValue(Symbol('marker'), 1);
+    expect(extract(makePropagator(), headers, given)).toBe(given);
+  });
+
+  it('returns the given context when the getter throws', () => {
+    const getter: TextMapGetter = {
+      get: () => {
+        throw new Error('broken carrier');
+      },
+      keys: () => [],
+    };
+    expect(makePropagator().extract(ROOT_CONTEXT, {}, getter)).toBe(ROOT_CONTEXT);
+  });
+});
+
+describe('SentryPropagator.extract: org_id', () => {
+  const headers = (orgId: string) => ({
+    'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1`,
+    baggage: `sentry-trace_id=${TRACE_ID},sentry-org_id=${orgId}`,
+  });
+
+  it('starts a new trace when the incoming org differs', () => {
+    const propagator = new SentryPropagator({ client: makeClient({ orgId: '7' }) });
+    expect(extract(propagator, headers('8'))).toBe(ROOT_CONTEXT);
+    expect(trace.getSpanContext(extract(propagator, headers('7')))?.traceId).toBe(TRACE_ID);
+  });
+
+  it('reads the org from the DSN when no client is given', () => {
+    const propagator = new SentryPropagator({ dsn: 'https://abc@o7.ingest.sentry.io/1', env: false });
+    expect(extract(propagator, headers('8'))).toBe(ROOT_CONTEXT);
+  });
+
+  it('in strict mode continues only when both sides know the same org', () => {
+    const strict = new SentryPropagator({ client: makeClient({ orgId: '7', strictTraceContinuation: true }) });
+    expect(extract(strict, { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1` })).toBe(ROOT_CONTEXT);
+    expect(trace.getSpanContext(extract(strict, headers('7')))?.traceId).toBe(TRACE_ID);
+  });
+
+  it('continues any trace when no org is known here', () => {
+    const ctx = makePropagator().extract(ROOT_CONTEXT, headers('8'), defaultTextMapGetter);
+    expect(trace.getSpanContext(ctx)?.traceId).toBe(TRACE_ID);
+  });
+});

@@ -42,6 +42,12 @@ export interface ResolvedClientOptions {
   readonly dsn: Dsn | undefined;
   readonly release: string | undefined;
   readonly environment: string;
+  /**
+   * Where `environment` came from. `'default'` means nobody chose `production`, so a
+   * component that knows better (an OpenTelemetry resource's
+   * `deployment.environment.name`) may say otherwise.
+   */
+  readonly environmentSource: 'option' | 'env' | 'default';
   readonly tracesSampleRate: number;
   readonly orgId: string | undefined;
   readonly strictTraceContinuation: boolean;
@@ -124,10 +130,13 @@ export function createClient(options: ClientOptions = {}): Client {
     throw new InvalidOptionError('otel-sentry: option "sdk" must have a non-empty name and version');
   }
 
+  const environmentOption = optionalString('environment', options.environment);
+  const environmentEnv = nonEmpty(env.SENTRY_ENVIRONMENT);
   const resolved: ResolvedClientOptions = Object.freeze({
     dsn,
     release: optionalString('release', options.release) ?? nonEmpty(env.SENTRY_RELEASE),
-    environment: optionalString('environment', options.environment) ?? nonEmpty(env.SENTRY_ENVIRONMENT) ?? 'production',
+    environment: environmentOption ?? environmentEnv ?? 'production',
+    environmentSource: environmentOption !== undefined ? 'option' : environmentEnv !== undefined ? 'env' : 'default',
     tracesSampleRate,
     orgId: optionalString('orgId', options.orgId) ?? orgIdFromDsn(dsn),
     strictTraceContinuation: options.strictTraceContinuation === true,

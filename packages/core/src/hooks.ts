@@ -9,8 +9,8 @@
  */
 import type { Context, Span } from '@opentelemetry/api';
 import { coreDiag } from './diag.js';
-import type { Envelope } from './envelope.js';
-import type { ClientReport, ReadableSpanLike, SentryEvent, Session, TransportResult } from './types.js';
+import type { DataCategory, Envelope } from './envelope.js';
+import type { ClientReport, DiscardReason, ReadableSpanLike, SentryEvent, Session, TransportResult } from './types.js';
 
 /** The hooks every otel-sentry plugin knows, with their arguments. */
 export interface ClientHooks {
@@ -36,6 +36,11 @@ export interface ClientHooks {
   sessionEnd: (session: Session) => void;
   /** A client report is about to be sent. */
   clientReport: (report: ClientReport) => void;
+  /**
+   * Something was dropped before reaching Sentry. Any component may emit it; the exporter
+   * counts it into its next client report.
+   */
+  discardedEvent: (reason: DiscardReason, category: DataCategory, quantity: number) => void;
 }
 
 /** Names of the known hooks. */

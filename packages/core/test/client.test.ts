@@ -20,6 +20,7 @@ describe('createClient', () => {
       dsn: undefined,
       release: undefined,
       environment: 'production',
+      environmentSource: 'default',
       tracesSampleRate: 1,
       orgId: undefined,
       strictTraceContinuation: false,
@@ -92,6 +93,21 @@ describe('createClient', () => {
     expect(client.options.dsn).toBeUndefined();
     expect(client.options.release).toBeUndefined();
     expect(client.options.tracesSampleRate).toBe(1);
+  });
+
+  it('says where the environment came from, so a defaulted one can give way', () => {
+    expect(createClient({ env: false }).options).toMatchObject({
+      environment: 'production',
+      environmentSource: 'default',
+    });
+    expect(createClient({ env: { SENTRY_ENVIRONMENT: 'staging' } }).options).toMatchObject({
+      environment: 'staging',
+      environmentSource: 'env',
+    });
+    expect(createClient({ environment: 'production', env: { SENTRY_ENVIRONMENT: 'staging' } }).options).toMatchObject({
+      environment: 'production',
+      environmentSource: 'option',
+    });
   });
 
   it('takes an explicit empty dsn as "disabled" and does not fall back to SENTRY_DSN', () => {

@@ -1,0 +1,7 @@
+/**
+ * @internal
+ * The logger of this package: the OpenTelemetry diag API under a component prefix.
+ */
+import { diag } from '@opentelemetry/api';
+
+export const exporterDiag = diag.createComponentLogger({ namespace: 'otel-sentry/exporter' });

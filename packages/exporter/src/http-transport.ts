@@ -1,0 +1,96 @@
+/**
+ * Sends envelopes to Sentry over HTTP with the platform's `fetch`: auth header, gzip above
+ * a size threshold, a timeout, and every request run with tracing suppressed so the
+ * exporter's own requests are never traced.
+ */
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { type Dsn, getAuthHeader, getEnvelopeEndpoint, type SdkInfo } from '@otel-sentry/core';
+import { canGzip, gzip } from './compression.js';
+import { utf8Bytes } from './event-size.js';
+import type { EnvelopeTransport, TransportRequest, TransportResponse } from './types.js';
+
+/** Options of {@link FetchTransport}. */
+export interface FetchTransportOptions {
+  /** The URL to POST to. */
+  readonly url: string;
+  /** Extra request headers. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Abort a request after this many ms. */
+  readonly timeoutMs: number;
+  /** gzip bodies larger than this many bytes (when the platform can). `Infinity`: never. */
+  readonly compressionThreshold: number;
+}
+
+/** Thrown (as the rejection) when a request times out. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+}
+
+function byteLengthOf(body: string | Uint8Array): number {
+  return typeof body === 'string' ? utf8Bytes(body) : body.length;
+}
+
+/** POSTs envelopes with `fetch`. Resolves with the response; rejects on network errors and timeouts. */
+export class FetchTransport implements EnvelopeTransport {
+  readonly #options: FetchTransportOptions;
+
+  constructor(options: FetchTransportOptions) {
+    this.#options = options;
+  }
+
+  send(request: TransportRequest): Promise<TransportResponse> {
+    return context.with(suppressTracing(context.active()), () => this.#send(request));
+  }
+
+  async #send(request: TransportRequest): Promise<TransportResponse> {
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-sentry-envelope',
+      ...this.#options.headers,
+    };
+    let body: string | Uint8Array = request.body;
+    if (byteLengthOf(body) > this.#options.compressionThreshold && canGzip()) {
+      body = await gzip(body);
+      headers['Content-Encoding'] = 'gzip';
+    }
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#options.timeoutMs);
+    try {
+      const response = await fetch(this.#options.url, {
+        method: 'POST',
+        headers,
+        body: body as BodyInit,
+        signal: controller.signal,
+      });
+      // Read the body so the connection can be reused.
+      await response.arrayBuffer().catch(() => undefined);
+      return {
+        statusCode: response.status,
+        rateLimits: response.headers.get('x-sentry-rate-limits'),
+        retryAfter: response.headers.get('retry-after'),
+      };
+    } catch (error) {
+      if (timedOut) throw new RequestTimeoutError(`request timed out after ${this.#options.timeoutMs} ms`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A transport to the envelope endpoint of `dsn`. */
+export function createSentryTransport(
+  dsn: Dsn,
+  sdk: SdkInfo,
+  options: Omit<FetchTransportOptions, 'url' | 'headers'>,
+): FetchTransport {
+  return new FetchTransport({
+    ...options,
+    url: getEnvelopeEndpoint(dsn),
+    headers: { 'X-Sentry-Auth': getAuthHeader(dsn, sdk) },
+  });
+}

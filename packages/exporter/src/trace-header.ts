@@ -1,0 +1,75 @@
+/**
+ * The envelope `trace` header: the trace's frozen DSC plus the current replay id
+ * (design decision 2). A trace that reaches the exporter without a frozen DSC (this
+ * process is its head, or no span processor runs) gets one built from the client's
+ * options and frozen on its local root, so every later envelope of the trace sends the same.
+ */
+import {
+  type Client,
+  type DynamicSamplingContext,
+  type FrozenDsc,
+  freezeDsc,
+  freezeTraceDsc,
+  getSpanData,
+  type ReadableSpanLike,
+} from '@otel-sentry/core';
+import type { TransactionSource } from './op-inference.js';
+
+/** What the head-of-trace DSC is built from. */
+export interface DscInputs {
+  readonly client: Client;
+  readonly release: string | undefined;
+  readonly environment: string;
+  readonly transaction: string;
+  readonly source: TransactionSource;
+}
+
+function buildDsc(root: ReadableSpanLike, inputs: DscInputs): FrozenDsc {
+  const { client } = inputs;
+  const data = getSpanData(root);
+  const ctx = root.spanContext();
+  const dsc: Record<string, string | undefined> = {
+    trace_id: ctx.traceId,
+    public_key: client.options.dsn?.publicKey,
+    release: inputs.release,
+    environment: inputs.environment,
+    sample_rate: String(data?.sampleRate ?? client.options.tracesSampleRate),
+    sampled: (ctx.traceFlags & 1) === 1 ? 'true' : 'false',
+  };
+  if (data?.sampleRand !== undefined) dsc.sample_rand = data.sampleRand.toFixed(6);
+  // A raw URL is unbounded and may hold personal data: only good-quality names go in.
+  if (inputs.source !== 'url') dsc.transaction = inputs.transaction;
+  if (client.options.orgId !== undefined) dsc.org_id = client.options.orgId;
+  if (client.hasHooks('createDsc')) client.emit('createDsc', dsc, undefined);
+  return freezeDsc(dsc);
+}
+
+/** The frozen DSC of the trace `root` belongs to, freezing a new one at the head of a trace. */
+export function traceDscOf(root: ReadableSpanLike, inputs: () => DscInputs): FrozenDsc {
+  const existing = getSpanData(root)?.frozenDsc;
+  if (existing !== undefined) return existing;
+  return freezeTraceDsc(root, () => buildDsc(root, inputs()));
+}
+
+interface CachedHeader {
+  readonly replayId: string | undefined;
+  readonly header: DynamicSamplingContext;
+}
+
+// Every envelope of a trace sends the same header: build it once per trace (and replay id).
+// A plain object, too: the frozen DSC has no prototype, which sends JSON.stringify down its slow path.
+const headerCache = new WeakMap<FrozenDsc, CachedHeader>();
+
+/** The envelope `trace` header: the frozen DSC with the current replay id beside it. */
+export function traceHeader(frozen: FrozenDsc, replayId: string | undefined): DynamicSamplingContext {
+  const cached = headerCache.get(frozen);
+  if (cached !== undefined && cached.replayId === replayId) return cached.header;
+  const dsc = frozen.dsc;
+  const copy: Record<string, string> = {};
+  // A replay id frozen into the DSC is stale when none is current (decision 2); a current one wins.
+  for (const key in dsc) if (key !== 'replay_id' && dsc[key] !== undefined) copy[key] = dsc[key]!;
+  if (replayId !== undefined) copy.replay_id = replayId;
+  const header = Object.freeze(copy);
+  headerCache.set(frozen, { replayId, header });
+  return header;
+}

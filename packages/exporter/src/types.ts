@@ -1,0 +1,156 @@
+/**
+ * Public types of `@otel-sentry/exporter`.
+ */
+import type { Client, ClientReport, DataCategory, DiscardReason, Envelope, SentryEvent } from '@otel-sentry/core';
+
+/** A key pattern for the scrubber: a substring (matched case-insensitively) or a regular expression. */
+export type KeyPattern = string | RegExp;
+
+/** Options of {@link SentryEnvelopeExporter}. */
+export interface SentryEnvelopeExporterOptions {
+  /** Where to send. Default: the client's DSN, else `SENTRY_DSN`. No DSN: Spotlight or the file outbox. */
+  readonly dsn?: string | undefined;
+  /** Release of the application. Default: the client's (`SENTRY_RELEASE`), else the resource's `service.version`. */
+  readonly release?: string | undefined;
+  /**
+   * Environment. Default: `SENTRY_ENVIRONMENT`, else the resource's `deployment.environment.name`
+   * (or `deployment.environment`), else `production`.
+   */
+  readonly environment?: string | undefined;
+  /**
+   * Also send every envelope to a Spotlight sidecar: `true` for `http://localhost:8969/stream`,
+   * or the sidecar's URL. Default: `SENTRY_SPOTLIGHT` (`true`/`1` or a URL), else off.
+   */
+  readonly spotlight?: boolean | string | undefined;
+  /** A shared client (options and hook bus). Default: one created from these options. */
+  readonly client?: Client | undefined;
+  /** Send personal data (client IPs, cookies, auth headers, secrets) unscrubbed. Default: the client's, `false`. */
+  readonly sendDefaultPii?: boolean | undefined;
+  /** More attribute keys whose values are scrubbed, in addition to the defaults. Default `[]`. */
+  readonly denyKeys?: readonly KeyPattern[] | undefined;
+  /** Attribute keys that are never scrubbed, even when a deny pattern matches. Default `[]`. */
+  readonly allowKeys?: readonly KeyPattern[] | undefined;
+  /**
+   * How long (ms) children wait for their local root to arrive in a later batch before they
+   * are dropped (`insufficient_data`). Default `5000`.
+   */
+  readonly orphanTimeoutMs?: number | undefined;
+  /** Most spans held while waiting for their root; more are dropped (`buffer_overflow`). Default `10000`. */
+  readonly maxPendingSpans?: number | undefined;
+  /** Most spans per transaction; more are dropped (`buffer_overflow`). Default `1000`. */
+  readonly maxSpansPerTransaction?: number | undefined;
+  /** Most serialized bytes of one event; bigger events are trimmed. Default 1 MiB. */
+  readonly maxEventBytes?: number | undefined;
+  /** Most envelopes waiting to be sent; more are dropped (`queue_overflow`). Default `100`. */
+  readonly maxQueueSize?: number | undefined;
+  /** Most requests in flight at once. Default `4`. */
+  readonly maxConcurrentRequests?: number | undefined;
+  /** Timeout (ms) of one HTTP request. Default `10000`. */
+  readonly requestTimeoutMs?: number | undefined;
+  /** Retries after a network error or 5xx, with exponential backoff and jitter. Default `5`. */
+  readonly maxRetries?: number | undefined;
+  /** First retry delay (ms); each next one is ×1.5, ±20 % jitter. Default `1000`. */
+  readonly retryInitialDelayMs?: number | undefined;
+  /** Longest retry delay (ms) from the backoff; `Retry-After` may ask for more, up to 30 s. Default `5000`. */
+  readonly retryMaxDelayMs?: number | undefined;
+  /** Bodies larger than this many bytes are gzip-compressed where the platform can. Default `32768`. */
+  readonly compressionThreshold?: number | undefined;
+  /** How often (ms) client reports are sent. Default `30000`. */
+  readonly clientReportIntervalMs?: number | undefined;
+  /**
+   * Release health: `'server'` sends a `session` on start and `sessions` aggregates of
+   * local-root server spans every `sessionFlushIntervalMs`; `'application'` only the
+   * start/end session; `false` nothing. Default `'server'`. Needs a release.
+   */
+  readonly sessionMode?: 'server' | 'application' | false | undefined;
+  /** How often (ms) session aggregates are sent in server mode. Default `60000`. */
+  readonly sessionFlushIntervalMs?: number | undefined;
+  /** Folder of the local outbox used when there is no DSN and no Spotlight. Default `./sentry-outbox`. */
+  readonly outboxDir?: string | undefined;
+  /**
+   * Offline queue (Node): envelopes that could not be sent are kept on disk and resent on
+   * the next start or when the network returns. `true` uses the defaults. Default: off.
+   */
+  readonly offline?: boolean | OfflineQueueOptions | undefined;
+  /** The transport to use instead of HTTP, e.g. in tests or for a custom tunnel. */
+  readonly transport?: EnvelopeTransport | undefined;
+  /**
+   * Last look at each event before it is put in an envelope: return it (edited or not), or
+   * `null` to drop it (counted as `before_send`). Default: none.
+   */
+  readonly beforeSend?: ((event: SentryEvent) => SentryEvent | null | undefined) | undefined;
+  /**
+   * Where `SENTRY_*` variables are read from (passed to the client it creates, and used for
+   * `SENTRY_SPOTLIGHT`). Default: `process.env`. `false` reads none.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | false | undefined;
+}
+
+/** Options of the offline disk queue. */
+export interface OfflineQueueOptions {
+  /** Folder of the queue. Default: `<os tmpdir>/otel-sentry-offline/<project id>`. */
+  readonly dir?: string | undefined;
+  /** Most envelopes kept; the oldest are evicted (`cache_overflow`). Default `100`. */
+  readonly maxEnvelopes?: number | undefined;
+  /** Most bytes kept; the oldest are evicted (`cache_overflow`). Default 10 MiB. */
+  readonly maxBytes?: number | undefined;
+  /** How often (ms) the queue tries to resend while it holds envelopes. Default `30000`. */
+  readonly retryIntervalMs?: number | undefined;
+}
+
+/** A request a transport is asked to send. */
+export interface TransportRequest {
+  /** The serialized envelope. */
+  readonly body: string | Uint8Array;
+}
+
+/** What a transport got back for one request. */
+export interface TransportResponse {
+  /** HTTP status code. */
+  readonly statusCode: number;
+  /** The `X-Sentry-Rate-Limits` header. */
+  readonly rateLimits?: string | null | undefined;
+  /** The `Retry-After` header. */
+  readonly retryAfter?: string | null | undefined;
+}
+
+/**
+ * A strategy that sends serialized envelopes. It resolves with the response, and rejects
+ * only when no response arrived (network error, timeout), which the exporter retries.
+ */
+export interface EnvelopeTransport {
+  /** Sends one envelope. */
+  send(request: TransportRequest): Promise<TransportResponse>;
+}
+
+/** The result of {@link SentryEnvelopeExporter.checkConnection}. */
+export interface ConnectionCheckResult {
+  /** Whether the heartbeat was accepted (a 2xx response, or written to the outbox / Spotlight). */
+  readonly ok: boolean;
+  /** HTTP status, when a response arrived. */
+  readonly status?: number | undefined;
+  /** Milliseconds the heartbeat took. */
+  readonly latencyMs: number;
+  /** Whether any category is rate limited after the response. */
+  readonly rateLimited: boolean;
+  /** Where the heartbeat went. */
+  readonly destination: 'sentry' | 'spotlight' | 'outbox' | 'none';
+  /** Why it failed, when it did. */
+  readonly error?: string | undefined;
+}
+
+/** Counters of what the exporter did, for tests and diagnostics. */
+export interface ExporterStats {
+  /** Transactions put in envelopes. */
+  transactions: number;
+  /** Error events put in envelopes. */
+  errors: number;
+  /** Envelopes accepted by the destination (2xx or written). */
+  envelopesSent: number;
+  /** Strings shortened by the size limit. */
+  truncatedStrings: number;
+  /** Spans removed from events by the span cap or the size limit. */
+  trimmedSpans: number;
+}
+
+export type { ClientReport, DataCategory, DiscardReason, Envelope, SentryEvent };

@@ -1,0 +1,58 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { spanStatus, statusFromGrpcCode, statusFromHttpCode } from '../src/status.js';
+
+describe('statusFromHttpCode', () => {
+  it.each([
+    [200, 'ok'],
+    [302, 'ok'],
+    [101, 'ok'],
+    [401, 'unauthenticated'],
+    [403, 'permission_denied'],
+    [404, 'not_found'],
+    [409, 'already_exists'],
+    [413, 'failed_precondition'],
+    [429, 'resource_exhausted'],
+    [499, 'cancelled'],
+    [400, 'invalid_argument'],
+    [418, 'invalid_argument'],
+    [501, 'unimplemented'],
+    [503, 'unavailable'],
+    [504, 'deadline_exceeded'],
+    [500, 'internal_error'],
+    [599, 'internal_error'],
+  ])('%i -> %s', (code, status) => expect(statusFromHttpCode(code)).toBe(status));
+
+  it('rejects codes that are not HTTP', () => {
+    expect(statusFromHttpCode(42)).toBeUndefined();
+    expect(statusFromHttpCode(600)).toBeUndefined();
+  });
+});
+
+describe('statusFromGrpcCode', () => {
+  it('maps the 17 codes by name', () => {
+    expect(statusFromGrpcCode(0)).toBe('ok');
+    expect(statusFromGrpcCode(4)).toBe('deadline_exceeded');
+    expect(statusFromGrpcCode(14)).toBe('unavailable');
+    expect(statusFromGrpcCode(16)).toBe('unauthenticated');
+    expect(statusFromGrpcCode(17)).toBeUndefined();
+  });
+});
+
+describe('spanStatus', () => {
+  it('OK wins over codes', () => {
+    expect(spanStatus({ code: SpanStatusCode.OK }, { 'http.response.status_code': 500 })).toBe('ok');
+  });
+  it('UNSET takes the HTTP code, then the gRPC code, else ok', () => {
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'http.response.status_code': 404 })).toBe('not_found');
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'http.status_code': '503' })).toBe('unavailable');
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'rpc.grpc.status_code': 5 })).toBe('not_found');
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, {})).toBe('ok');
+  });
+  it('ERROR takes a failing code, a known message, else unknown_error', () => {
+    expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 502 })).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR, message: 'aborted' }, {})).toBe('aborted');
+    expect(spanStatus({ code: SpanStatusCode.ERROR, message: 'boom' }, {})).toBe('unknown_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 200 })).toBe('unknown_error');
+  });
+});

@@ -149,12 +149,18 @@ function memberBytes(header: string, start: number, end: number): number {
   return end - start;
 }
 
-function forEachValue(header: HeaderValue, fn: (value: string) => boolean): void {
+/**
+ * @internal
+ * Walks the members of every value of `header` (one string or several) under one budget,
+ * so the W3C limits hold across repeated headers. Stops when `visit` or the budget says so.
+ */
+export function scanHeader(header: HeaderValue, visit: MemberVisitor, limits?: BaggageLimits): void {
+  const budget = newBudgetFor(header, limits);
   if (typeof header === 'string') {
-    fn(header);
+    scanBaggage(header, budget, visit);
   } else if (Array.isArray(header)) {
     for (const value of header) {
-      if (typeof value === 'string' && !fn(value)) return;
+      if (typeof value === 'string' && !scanBaggage(value, budget, visit)) return;
     }
   }
 }
@@ -165,7 +171,6 @@ function forEachValue(header: HeaderValue, fn: (value: string) => boolean): void
  */
 export function parseBaggage(header: HeaderValue, limits?: BaggageLimits): BaggageMember[] {
   const members: BaggageMember[] = [];
-  const budget = newBudgetFor(header, limits);
   const visit: MemberVisitor = (h, ks, ke, vs, ve, me) => {
     const key = h.slice(ks, ke);
     const value = percentDecode(h.slice(vs, ve));
@@ -177,7 +182,7 @@ export function parseBaggage(header: HeaderValue, limits?: BaggageLimits): Bagga
     }
     return true;
   };
-  forEachValue(header, (value) => scanBaggage(value, budget, visit));
+  scanHeader(header, visit, limits);
   return members;
 }
 

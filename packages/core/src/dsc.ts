@@ -5,7 +5,7 @@
  * trace: every hop re-propagates it as it arrived. {@link FrozenDsc} carries both the
  * bytes to re-send and, parsed only when first read, the deep-frozen object.
  */
-import { BAGGAGE_MAX_MEMBERS, type HeaderValue, isValidKey, newBudgetFor, scanBaggage } from './baggage.js';
+import { BAGGAGE_MAX_MEMBERS, type HeaderValue, isValidKey, scanHeader } from './baggage.js';
 import { percentDecode, percentEncode } from './percent-encoding.js';
 
 /**
@@ -62,14 +62,7 @@ export function dscFromBaggage(header: HeaderValue): DynamicSamplingContext | un
     setEntry(dsc, h.slice(ks + 7, ke), value);
     return true;
   };
-  const budget = newBudgetFor(header);
-  if (typeof header === 'string') {
-    scanBaggage(header, budget, visit);
-  } else if (Array.isArray(header)) {
-    for (const value of header) {
-      if (typeof value === 'string' && !scanBaggage(value, budget, visit)) break;
-    }
-  }
+  scanHeader(header, visit);
   return dsc === undefined ? undefined : Object.freeze(dsc);
 }
 

@@ -5,14 +5,7 @@
  * reads them) and `sentry-replay_id` is split off: the replay id rides beside the frozen
  * DSC, not in it. Foreign members are not kept: they are not Sentry's to propagate.
  */
-import {
-  BAGGAGE_MAX_BYTES,
-  BAGGAGE_MAX_MEMBERS,
-  type HeaderValue,
-  newBudgetFor,
-  scanBaggage,
-  TCHAR,
-} from './baggage.js';
+import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, type HeaderValue, scanHeader, TCHAR } from './baggage.js';
 import { type FrozenDsc, frozenDscFromMembers, SENTRY_BAGGAGE_PREFIX } from './dsc.js';
 import { percentDecode } from './percent-encoding.js';
 
@@ -137,14 +130,7 @@ export function scanIncomingDsc(header: HeaderValue, traceId?: string): Incoming
     raw = raw === '' ? member : `${raw},${member}`;
     return true;
   };
-  const budget = newBudgetFor(header);
-  if (typeof header === 'string') {
-    scanBaggage(header, budget, visit);
-  } else if (Array.isArray(header)) {
-    for (const value of header) {
-      if (typeof value === 'string' && !scanBaggage(value, budget, visit)) break;
-    }
-  }
+  scanHeader(header, visit);
   if (!found) return undefined;
   const frozen = frozenDscFromMembers(raw, traceId);
   return replayId === undefined ? { frozen } : { frozen, replayId };

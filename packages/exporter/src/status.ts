@@ -4,26 +4,6 @@
  */
 import { type Attributes, SpanStatusCode } from '@opentelemetry/api';
 
-const KNOWN = new Set([
-  'ok',
-  'cancelled',
-  'unknown_error',
-  'invalid_argument',
-  'deadline_exceeded',
-  'not_found',
-  'already_exists',
-  'permission_denied',
-  'resource_exhausted',
-  'failed_precondition',
-  'aborted',
-  'out_of_range',
-  'unimplemented',
-  'internal_error',
-  'unavailable',
-  'data_loss',
-  'unauthenticated',
-]);
-
 const GRPC: readonly string[] = [
   'ok',
   'cancelled',
@@ -43,6 +23,9 @@ const GRPC: readonly string[] = [
   'data_loss',
   'unauthenticated',
 ];
+
+// gRPC codes 0..16 map, in order, onto exactly Sentry's span statuses.
+const KNOWN: ReadonlySet<string> = new Set(GRPC);
 
 /** The Sentry status of an HTTP status code, or `undefined` for a code that is not one. */
 export function statusFromHttpCode(code: number): string | undefined {

@@ -7,4 +7,9 @@
 // Re-exported for samplers that continue Sentry traces with a deferred decision.
 export { isSamplingDeferred } from '@otel-sentry/core';
 export { SentryPropagator } from './sentry-propagator.js';
-export type { ReplayIdSource, SentryPropagatorOptions, TracePropagationTarget } from './types.js';
+export type {
+  PropagatorClientOptions,
+  ReplayIdSource,
+  SentryPropagatorOptions,
+  TracePropagationTarget,
+} from './types.js';

@@ -2,7 +2,7 @@
  * Public types of `@otel-sentry/propagator`.
  */
 import type { Context } from '@opentelemetry/api';
-import type { Client } from '@otel-sentry/core';
+import type { Client, ClientOptions } from '@otel-sentry/core';
 
 /**
  * Decides whether an outgoing request gets trace headers:
@@ -19,33 +19,25 @@ export type TracePropagationTarget = string | RegExp | ((url: string) => boolean
  */
 export type ReplayIdSource = (context: Context) => string | null | undefined;
 
+/**
+ * The `createClient` options the propagator takes itself, used only when no `client` is
+ * given (each falls back to its `SENTRY_*` variable, as in `createClient`).
+ */
+export type PropagatorClientOptions = Pick<
+  ClientOptions,
+  'dsn' | 'release' | 'environment' | 'tracesSampleRate' | 'orgId' | 'strictTraceContinuation' | 'env'
+>;
+
 /** Options of {@link SentryPropagator}. */
-export interface SentryPropagatorOptions {
+export interface SentryPropagatorOptions extends PropagatorClientOptions {
   /**
    * The client shared with `SentrySpanProcessor` and `SentryEnvelopeExporter`: its options
    * (DSN public key, release, environment, sample rate, `orgId`) fill the DSC at the head of
    * a trace, and its `createDsc` hook runs there. Default: a client created with
    * `createClient` from `dsn`, `release`, `environment`, `tracesSampleRate`, `orgId` and
-   * `strictTraceContinuation` below (each falling back to its `SENTRY_*` variable).
+   * `strictTraceContinuation` ({@link PropagatorClientOptions}, each falling back to its `SENTRY_*` variable).
    */
   readonly client?: Client | undefined;
-  /** The DSN, used only when no `client` is given. Default `SENTRY_DSN`. */
-  readonly dsn?: string | undefined;
-  /** The release, used only when no `client` is given. Default `SENTRY_RELEASE`. */
-  readonly release?: string | undefined;
-  /** The environment, used only when no `client` is given. Default `SENTRY_ENVIRONMENT`, else `production`. */
-  readonly environment?: string | undefined;
-  /** The sample rate written into new DSCs, used only when no `client` is given. Default `SENTRY_TRACES_SAMPLE_RATE`, else 1. */
-  readonly tracesSampleRate?: number | undefined;
-  /** The organization id, used only when no `client` is given. Default: read from a `o123.` DSN host. */
-  readonly orgId?: string | undefined;
-  /** Continue only traces whose `org_id` is known on both sides and equal; used only when no `client` is given. Default `false`. */
-  readonly strictTraceContinuation?: boolean | undefined;
-  /**
-   * Where `SENTRY_*` variables are read from, used only when no `client` is given.
-   * Default: `process.env` where there is one. `false` reads none.
-   */
-  readonly env?: Readonly<Record<string, string | undefined>> | false | undefined;
   /**
    * Which outgoing requests get trace headers, matched against the active span's `url.full`
    * (or `http.url`) attribute. A request whose URL is unknown always gets them.

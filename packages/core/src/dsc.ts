@@ -41,9 +41,14 @@ function setEntry(target: Record<string, string>, key: string, value: string): v
   }
 }
 
+// DSC objects inherit from this frozen, empty object instead of Object.prototype: keys such
+// as `constructor`, `toString` or `__proto__` are plain data, and nothing can be added to what
+// they inherit. (A `null` prototype would do the same, but V8 keeps such objects in slow
+// dictionary mode, which costs a third of the time of reading a DSC.)
+const DSC_PROTOTYPE: object = Object.freeze(Object.create(null));
+
 function newDscObject(): Record<string, string> {
-  // No prototype: keys such as `constructor` or `toString` are plain data here.
-  return Object.create(null) as Record<string, string>;
+  return Object.create(DSC_PROTOTYPE) as Record<string, string>;
 }
 
 /**

@@ -88,6 +88,7 @@ export {
   getLocalRoot,
   getSpanData,
   getTraceFrozenDsc,
+  linkToLocalRoot,
   type SpanSentryData,
 } from './span-data.js';
 export type {

@@ -28,11 +28,18 @@ export interface SpanSentryData {
   sampleRate?: number;
   /** The trace's `sample_rand`, in [0, 1). */
   sampleRand?: number;
+  /**
+   * Set on a span sent as a transaction of its own although it has a local parent: a child
+   * that ended after its root was sent (`late`), or one whose root never ended (`orphan`).
+   */
+  detached?: 'late' | 'orphan';
+  /** The local root a detached span was cut off from; the trace's DSC is looked up there. */
+  detachedFrom?: object;
 }
 
 const REGISTRY = Symbol.for('otel-sentry.span-data.v1');
 
-function table(): WeakMap<object, SpanSentryData> {
+function sharedTable(): WeakMap<object, SpanSentryData> {
   const holder = globalThis as { [REGISTRY]?: WeakMap<object, SpanSentryData> };
   let map = holder[REGISTRY];
   if (map === undefined) {
@@ -42,39 +49,69 @@ function table(): WeakMap<object, SpanSentryData> {
   return map;
 }
 
+// Looked up once: the table is created once per realm and never replaced, and this runs
+// for every span an application starts.
+const table = sharedTable();
+
 /** The entry of `span`, if any. */
 export function getSpanData(span: object): SpanSentryData | undefined {
-  return table().get(span);
+  return table.get(span);
 }
 
 /** The entry of `span`, created empty if needed, for editing. */
 export function ensureSpanData(span: object): SpanSentryData {
-  const map = table();
-  let data = map.get(span);
+  let data = table.get(span);
   if (data === undefined) {
     data = {};
-    map.set(span, data);
+    table.set(span, data);
   }
   return data;
 }
 
+/**
+ * Links a span that has just started to the local root of its transaction, in one step
+ * (the entry is written whole: a child's entry holds nothing else).
+ */
+export function linkToLocalRoot(span: object, root: object): void {
+  table.set(span, { root });
+}
+
 /** The local root of `span`'s transaction: the span itself when nothing links it to another. */
 export function getLocalRoot(span: object): object {
-  return table().get(span)?.root ?? span;
+  return table.get(span)?.root ?? span;
+}
+
+// A detached span's trace data lives with the root it was cut off from. Followed a bounded
+// number of hops: the links are made by span processors, and a bad one must not hang us.
+const MAX_DETACHED_HOPS = 8;
+
+// The entry that holds the trace's DSC: the local root's, or for a detached span, that of
+// the root it was cut off from (a trace has one DSC, however its spans are sent).
+function traceEntryOf(span: object, create: boolean): SpanSentryData | undefined {
+  let entry = create ? ensureSpanData(getLocalRoot(span)) : table.get(getLocalRoot(span));
+  for (
+    let hop = 0;
+    entry?.frozenDsc === undefined && entry?.detachedFrom !== undefined && hop < MAX_DETACHED_HOPS;
+    hop++
+  ) {
+    const from = entry.detachedFrom;
+    entry = create ? ensureSpanData(getLocalRoot(from)) : table.get(getLocalRoot(from));
+  }
+  return entry;
 }
 
 /** The frozen DSC of the trace `span` belongs to, as recorded on its local root. */
 export function getTraceFrozenDsc(span: object): FrozenDsc | undefined {
-  return table().get(getLocalRoot(span))?.frozenDsc;
+  return traceEntryOf(span, false)?.frozenDsc;
 }
 
 /**
- * Returns the frozen DSC of `span`'s local root, freezing the one `create` builds if the
- * root has none yet. This is the only way a DSC is ever set after the fact, so a trace
- * gets exactly one.
+ * Returns the frozen DSC of `span`'s trace, freezing the one `create` builds if the trace
+ * has none yet. This is the only way a DSC is ever set after the fact, so a trace gets
+ * exactly one.
  */
 export function freezeTraceDsc(span: object, create: () => FrozenDsc): FrozenDsc {
-  const data = ensureSpanData(getLocalRoot(span));
+  const data = traceEntryOf(span, true)!;
   data.frozenDsc ??= create();
   return data.frozenDsc;
 }

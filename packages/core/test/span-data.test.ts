@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { freezeDsc } from '../src/dsc.js';
-import { ensureSpanData, freezeTraceDsc, getLocalRoot, getSpanData, getTraceFrozenDsc } from '../src/span-data.js';
+import {
+  ensureSpanData,
+  freezeTraceDsc,
+  getLocalRoot,
+  getSpanData,
+  getTraceFrozenDsc,
+  linkToLocalRoot,
+} from '../src/span-data.js';
 
 describe('span side table', () => {
   it('has no entry for an unknown span', () => {
@@ -77,5 +84,38 @@ describe('span side table', () => {
     const span = {};
     ensureSpanData(span).sampleRand = 0.25;
     expect((table as WeakMap<object, unknown>).get(span)).toEqual({ sampleRand: 0.25 });
+  });
+});
+
+describe('linkToLocalRoot and detached spans', () => {
+  it('links a child to its root in one step', () => {
+    const root = {};
+    const child = {};
+    linkToLocalRoot(child, root);
+    expect(getLocalRoot(child)).toBe(root);
+    expect(getSpanData(child)).toEqual({ root });
+  });
+
+  it('gives a detached span the DSC of the root it was cut off from, and freezes only there', () => {
+    const root = {};
+    const late = {};
+    ensureSpanData(late).detached = 'late';
+    ensureSpanData(late).detachedFrom = root;
+    expect(getTraceFrozenDsc(late)).toBeUndefined();
+    const frozen = freezeTraceDsc(late, () => freezeDsc({ trace_id: 'a'.repeat(32) }));
+    expect(getSpanData(root)?.frozenDsc).toBe(frozen);
+    expect(getSpanData(late)?.frozenDsc).toBeUndefined();
+    expect(getTraceFrozenDsc(late)).toBe(frozen);
+    expect(freezeTraceDsc(late, () => freezeDsc({ trace_id: 'b'.repeat(32) }))).toBe(frozen);
+  });
+
+  it('stops following detached links after a bounded number of hops', () => {
+    const a = {};
+    const b = {};
+    ensureSpanData(a).detachedFrom = b;
+    ensureSpanData(b).detachedFrom = a;
+    expect(getTraceFrozenDsc(a)).toBeUndefined();
+    const frozen = freezeTraceDsc(a, () => freezeDsc({ release: 'r' }));
+    expect(getTraceFrozenDsc(a)).toBe(frozen);
   });
 });

@@ -3,7 +3,7 @@
  * `transaction`; every `exception` span event becomes an error `event` linked to its span.
  */
 import { type Attributes, type HrTime, SpanKind } from '@opentelemetry/api';
-import { hrTimeToSeconds, type ReadableSpanLike, type SentryEvent, uuid4 } from '@otel-sentry/core';
+import { getSpanData, hrTimeToSeconds, type ReadableSpanLike, type SentryEvent, uuid4 } from '@otel-sentry/core';
 import { jsonNumber, jsonString } from './json-text.js';
 import { inferSpanDescription, type SpanDescription } from './op-inference.js';
 import type { Scrubber } from './scrubber.js';
@@ -290,6 +290,11 @@ export function exceptionEventsToErrors(span: ReadableSpanLike, ctx: MappingCont
 
 /** Whether a span is a local root: no parent, or a remote one. */
 export function isLocalRoot(span: ReadableSpanLike): boolean {
+  // SentrySpanProcessor's side-table entry knows better than the parent link: a late child
+  // or an orphan it detached has a local parent but is a transaction of its own.
+  const data = getSpanData(span);
+  if (data?.root !== undefined) return false;
+  if (data?.detached !== undefined) return true;
   const parent = span.parentSpanContext;
   return parent === undefined || parent.isRemote === true;
 }

@@ -59,9 +59,21 @@ export class TransactionAssembler {
     const roots: ReadableSpanLike[] = [];
     // Fast path: a batch of one whole transaction (SimpleSpanProcessor, small batches) never touches the buffer.
     let local: Map<string, ReadableSpanLike[]> | undefined;
+    // Spans SentrySpanProcessor linked to their root (it hands a transaction over whole, orphans
+    // re-linked to their top-most span even when that is not their parent).
+    let linked: Map<object, ReadableSpanLike[]> | undefined;
+    let inBatch: Set<object> | undefined;
     for (const span of spans) {
       if (isLocalRoot(span)) {
         roots.push(span);
+        continue;
+      }
+      const root = getSpanData(span)?.root;
+      if (root !== undefined && (inBatch ??= new Set(spans)).has(root)) {
+        linked ??= new Map();
+        const list = linked.get(root);
+        if (list === undefined) linked.set(root, [span]);
+        else list.push(span);
         continue;
       }
       const key = groupKey(span);
@@ -72,7 +84,7 @@ export class TransactionAssembler {
     }
     const groups: SpanGroup[] = [];
     for (const root of roots) {
-      const children: ReadableSpanLike[] = [];
+      const children: ReadableSpanLike[] = linked?.get(root) ?? [];
       this.#collect(root.spanContext().spanId, local, children);
       groups.push({ root, children });
     }

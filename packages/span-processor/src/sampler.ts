@@ -1,0 +1,222 @@
+/**
+ * `SentrySampler`: a parent-based sampler that follows Sentry's rules, so a trace is sampled
+ * the same way in every service it crosses, whatever SDK each one runs.
+ */
+import {
+  type Attributes,
+  type Context,
+  isSpanContextValid,
+  type Link,
+  type SpanKind,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import {
+  type Client,
+  createClient,
+  deriveSampleRand,
+  getDynamicSamplingContext,
+  InvalidOptionError,
+  isSamplingDeferred,
+  parseSampleRate,
+} from '@otel-sentry/core';
+import { processorDiag } from './diag.js';
+import { DiscardCounter } from './discard-counter.js';
+import { offerSamplingDecision } from './sampling-handoff.js';
+import type {
+  DiscardedEvents,
+  DiscardSource,
+  SentrySamplerOptions,
+  TracesSampler,
+  TracesSamplerContext,
+} from './types.js';
+
+/**
+ * The decisions of the SDKs' `SamplingDecision` enum, by value: `NOT_RECORD` (0) and
+ * `RECORD_AND_SAMPLED` (2). Written as values so this package imports no SDK.
+ */
+const NOT_RECORD = 0 as const;
+const RECORD_AND_SAMPLED = 2 as const;
+
+/** The result `SentrySampler.shouldSample` returns (the SDKs' `SamplingResult` shape). */
+export interface SentrySamplingResult {
+  /** `0` (`NOT_RECORD`) or `2` (`RECORD_AND_SAMPLED`). */
+  readonly decision: typeof NOT_RECORD | typeof RECORD_AND_SAMPLED;
+}
+
+const SAMPLED: SentrySamplingResult = Object.freeze({ decision: RECORD_AND_SAMPLED });
+const NOT_SAMPLED: SentrySamplingResult = Object.freeze({ decision: NOT_RECORD });
+
+/** `sample_rand` as read from a DSC: a number in [0, 1). */
+function parseSampleRand(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const rand = Number(value);
+  return Number.isFinite(rand) && rand >= 0 && rand < 1 ? rand : undefined;
+}
+
+function clientOf(options: SentrySamplerOptions): Client {
+  if (options.client !== undefined) return options.client;
+  const { client: _client, tracesSampler: _sampler, ...clientOptions } = options;
+  return createClient(clientOptions);
+}
+
+/**
+ * A parent-based sampler with Sentry's rules.
+ *
+ * - A span with a local parent follows its parent.
+ * - A local root (no parent, or a remote one):
+ *   1. with `tracesSampler`, takes the rate it returns (it is told the upstream decision);
+ *   2. else, when upstream decided (`sentry-sampled` in the incoming DSC, or the sampled
+ *      trace flag), follows that decision;
+ *   3. else (a new trace, or a deferred decision) samples when the trace's `sample_rand` is
+ *      below `tracesSampleRate`.
+ *   `sample_rand` comes from the incoming DSC, so every service of a trace compares the same
+ *   number with its rate; when the DSC has none, one is derived consistently with any
+ *   upstream decision (core's `deriveSampleRand`).
+ * - The rate and `sample_rand` used are recorded on the local root's side-table entry by
+ *   `SentrySpanProcessor`, for the DSC the trace will propagate.
+ * - What it does not sample is counted as `sample_rate` (one `transaction` per local root,
+ *   one `span` per span, the root included) and never recorded.
+ */
+export class SentrySampler implements DiscardSource {
+  /** The client drops are reported to. */
+  readonly client: Client;
+  readonly #tracesSampleRate: number;
+  readonly #tracesSampler: TracesSampler | undefined;
+  readonly #discards: DiscardCounter;
+
+  /**
+   * @throws InvalidOptionError when `tracesSampleRate` or `tracesSampler` cannot work.
+   */
+  constructor(options: SentrySamplerOptions = {}) {
+    this.client = clientOf(options);
+    if (options.tracesSampleRate !== undefined) {
+      const rate = parseSampleRate(options.tracesSampleRate);
+      if (rate === undefined || typeof options.tracesSampleRate !== 'number') {
+        throw new InvalidOptionError(
+          `otel-sentry: option "tracesSampleRate" must be a number from 0 to 1, got ${String(options.tracesSampleRate)}`,
+        );
+      }
+      this.#tracesSampleRate = rate;
+    } else {
+      this.#tracesSampleRate = this.client.options.tracesSampleRate;
+    }
+    if (options.tracesSampler !== undefined && typeof options.tracesSampler !== 'function') {
+      throw new InvalidOptionError('otel-sentry: option "tracesSampler" must be a function');
+    }
+    this.#tracesSampler = options.tracesSampler;
+    this.#discards = new DiscardCounter(this.client);
+  }
+
+  /** Decides whether the span about to start is recorded and sampled. Never throws. */
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SentrySamplingResult {
+    try {
+      const parent = trace.getSpanContext(context);
+      const validParent = parent !== undefined && isSpanContextValid(parent) ? parent : undefined;
+      if (validParent !== undefined && validParent.isRemote !== true) {
+        if ((validParent.traceFlags & TraceFlags.SAMPLED) !== 0) return SAMPLED;
+        this.#discards.record('sample_rate', 'span', 1, 'its parent was not sampled');
+        return NOT_SAMPLED;
+      }
+      return this.#sampleLocalRoot(context, traceId, spanName, spanKind, attributes, links, validParent);
+    } catch (error) {
+      processorDiag.error('the sampler failed; the span is not sampled', error);
+      this.#discards.record('internal_sdk_error', 'span', 1, 'the sampler failed');
+      return NOT_SAMPLED;
+    }
+  }
+
+  /** Returns what this sampler dropped since the last call and starts again from zero. */
+  takeDiscards(): DiscardedEvents[] {
+    return this.#discards.take();
+  }
+
+  /** A short description, as OpenTelemetry samplers give. */
+  toString(): string {
+    return `SentrySampler{tracesSampleRate=${this.#tracesSampleRate}${this.#tracesSampler ? ', tracesSampler' : ''}}`;
+  }
+
+  #sampleLocalRoot(
+    context: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+    remote: { traceId: string; traceFlags: number } | undefined,
+  ): SentrySamplingResult {
+    // Only a parent of the same trace speaks for this span (a root started with `root: true`
+    // inside a request begins a new trace).
+    const continued = remote !== undefined && remote.traceId === traceId;
+    const dsc = continued ? getDynamicSamplingContext(context) : undefined;
+    let parentSampled: boolean | undefined;
+    if (continued) {
+      if (dsc?.sampled === 'true') parentSampled = true;
+      else if (dsc?.sampled === 'false') parentSampled = false;
+      else if ((remote.traceFlags & TraceFlags.SAMPLED) !== 0) parentSampled = true;
+      // A cleared flag is a decision ("not sampled"), unless the propagator marked the
+      // context: a `sentry-trace` without a sampled field defers the decision to us.
+      else if (!isSamplingDeferred(context)) parentSampled = false;
+    }
+    const parentSampleRate = parseSampleRate(dsc?.sample_rate);
+    const sampleRand = parseSampleRand(dsc?.sample_rand) ?? Number(deriveSampleRand(parentSampled, parentSampleRate));
+
+    let sampleRate: number | undefined;
+    let sampled: boolean;
+    const fromSampler =
+      this.#tracesSampler === undefined
+        ? undefined
+        : this.#askTracesSampler({
+            name,
+            kind,
+            attributes,
+            links,
+            traceId,
+            parentContext: context,
+            parentSampled,
+            parentSampleRate,
+          });
+    if (fromSampler !== undefined) {
+      sampleRate = fromSampler;
+      sampled = sampleRand < sampleRate;
+    } else if (parentSampled !== undefined) {
+      sampleRate = parentSampleRate;
+      sampled = parentSampled;
+    } else {
+      sampleRate = this.#tracesSampleRate;
+      sampled = sampleRand < sampleRate;
+    }
+
+    offerSamplingDecision({ traceId, sampleRate, sampleRand });
+    if (sampled) return SAMPLED;
+    this.#discards.record('sample_rate', 'transaction', 1, 'the trace was not sampled');
+    this.#discards.record('sample_rate', 'span', 1, 'the trace was not sampled');
+    return NOT_SAMPLED;
+  }
+
+  #askTracesSampler(context: TracesSamplerContext): number | undefined {
+    let answer: unknown;
+    try {
+      answer = this.#tracesSampler!(context);
+    } catch (error) {
+      processorDiag.error('tracesSampler threw; falling back to the upstream decision or tracesSampleRate', error);
+      return undefined;
+    }
+    if (answer === undefined) return undefined;
+    if (answer === true) return 1;
+    if (answer === false) return 0;
+    const rate = typeof answer === 'number' ? parseSampleRate(answer) : undefined;
+    if (rate === undefined) {
+      processorDiag.warn(`tracesSampler returned ${String(answer)}, not a rate from 0 to 1; the span is not sampled`);
+      return 0;
+    }
+    return rate;
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * `SentrySpanProcessor`: emits the lifecycle hooks and hands whole local-root transactions
+ * to an exporter.
+ */
+import { type Context, TraceFlags, trace } from '@opentelemetry/api';
+import {
+  type AnyHookCallback,
+  type Client,
+  type ClientHooks,
+  type ClientOptions,
+  createClient,
+  ensureSpanData,
+  getFrozenDsc,
+  getLocalRoot,
+  getReplayId,
+  getSpanData,
+  type HookName,
+  type HookRegistry,
+  InvalidOptionError,
+  linkToLocalRoot,
+  type ReadableSpanLike,
+  type SpanSentryData,
+} from '@otel-sentry/core';
+import { processorDiag } from './diag.js';
+import { DiscardCounter } from './discard-counter.js';
+import { ExportBatcher } from './export-batcher.js';
+import { takeSamplingDecision } from './sampling-handoff.js';
+import { TransactionAssembler } from './transaction-assembler.js';
+import type {
+  DiscardedEvents,
+  DiscardSource,
+  SentrySpanProcessorOptions,
+  SpanExporterLike,
+  StartedSpanLike,
+} from './types.js';
+
+/** Sentry's limit of spans per transaction. */
+const MAX_SPANS_PER_TRANSACTION = 1000;
+const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+
+function integerOption(
+  options: SentrySpanProcessorOptions,
+  name: keyof SentrySpanProcessorOptions,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(
+      `otel-sentry: option "${name}" must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function clientOptionsOf(options: SentrySpanProcessorOptions): ClientOptions {
+  const {
+    exporter: _exporter,
+    client: _client,
+    maxSpansPerTransaction: _a,
+    maxBufferedSpans: _b,
+    orphanTimeoutMillis: _c,
+    scheduledDelayMillis: _d,
+    maxExportBatchSize: _e,
+    maxConcurrentExports: _f,
+    exportTimeoutMillis: _g,
+    ...clientOptions
+  } = options;
+  return clientOptions;
+}
+
+/**
+ * A `SpanProcessor` for Sentry. It
+ * - links every span to its local root in core's span side table, and records on each local
+ *   root the frozen DSC, replay id and sampling decision it started with;
+ * - emits `spanStart`, `transactionStart`, `spanEnd` and `transactionEnd` on its client;
+ * - holds finished children until their local root ends and then hands the whole
+ *   transaction to the exporter in one `export` call, batched with other transactions;
+ * - bounds memory and counts every span it drops (see {@link SentrySpanProcessor.takeDiscards}).
+ *
+ * It never throws from `onStart`/`onEnd`.
+ */
+export class SentrySpanProcessor implements HookRegistry, DiscardSource {
+  /** The client whose hooks this processor emits. */
+  readonly client: Client;
+  readonly #exporter: SpanExporterLike;
+  readonly #discards: DiscardCounter;
+  readonly #assembler: TransactionAssembler;
+  readonly #batcher: ExportBatcher;
+  readonly #maxBufferedSpans: number;
+  #shutdown: Promise<void> | undefined;
+
+  /**
+   * @throws InvalidOptionError when an option cannot work (checked here, never later).
+   */
+  constructor(options: SentrySpanProcessorOptions) {
+    const exporter = options?.exporter;
+    if (typeof exporter?.export !== 'function' || typeof exporter.shutdown !== 'function') {
+      throw new InvalidOptionError('otel-sentry: option "exporter" must be a SpanExporter');
+    }
+    this.#exporter = exporter;
+    this.client = options.client ?? createClient(clientOptionsOf(options));
+    this.#discards = new DiscardCounter(this.client);
+    this.#maxBufferedSpans = integerOption(options, 'maxBufferedSpans', 10_000, 1, Number.MAX_SAFE_INTEGER);
+    this.#assembler = new TransactionAssembler(
+      {
+        maxSpansPerTransaction: integerOption(
+          options,
+          'maxSpansPerTransaction',
+          MAX_SPANS_PER_TRANSACTION,
+          1,
+          MAX_SPANS_PER_TRANSACTION,
+        ),
+        orphanTimeoutMillis: integerOption(options, 'orphanTimeoutMillis', 300_000, 0, MAX_TIMER_MILLIS),
+      },
+      this.#discards,
+      this.#onTransaction,
+    );
+    this.#batcher = new ExportBatcher(
+      exporter,
+      {
+        scheduledDelayMillis: integerOption(options, 'scheduledDelayMillis', 1000, 0, MAX_TIMER_MILLIS),
+        maxExportBatchSize: integerOption(options, 'maxExportBatchSize', 512, 1, Number.MAX_SAFE_INTEGER),
+        maxConcurrentExports: integerOption(options, 'maxConcurrentExports', 2, 1, 1000),
+        exportTimeoutMillis: integerOption(options, 'exportTimeoutMillis', 30_000, 1, MAX_TIMER_MILLIS),
+      },
+      this.#discards,
+    );
+  }
+
+  /**
+   * Subscribes `callback` to the hook `name` of this processor's client; returns the
+   * function that unsubscribes it.
+   */
+  on<K extends HookName>(name: K, callback: ClientHooks[K]): () => void;
+  on(name: string, callback: AnyHookCallback): () => void;
+  on(name: string, callback: AnyHookCallback): () => void {
+    return this.client.on(name, callback);
+  }
+
+  /**
+   * Returns what this processor dropped since the last call, one entry per reason and
+   * category (`transaction`, `span`), and starts again from zero. Each drop is also emitted
+   * as the client hook `discardedEvent(reason, category, quantity)`: an exporter should use
+   * one of the two, not both.
+   */
+  takeDiscards(): DiscardedEvents[] {
+    return this.#discards.take();
+  }
+
+  /** Finished spans held in memory now: children waiting for their root and queued exports. */
+  get bufferedSpans(): number {
+    return this.#assembler.size + this.#batcher.size;
+  }
+
+  /** Records the span's place in its transaction and emits `spanStart` / `transactionStart`. */
+  onStart(span: StartedSpanLike, parentContext: Context): void {
+    if (this.#shutdown !== undefined) return;
+    try {
+      const parent = trace.getSpan(parentContext);
+      // A parent with a side-table entry is a local span this processor saw start; anything
+      // else (no parent, a remote one, a bare span context) makes this span a local root.
+      const parentData = parent === undefined || parent === span ? undefined : getSpanData(parent);
+      let isRoot = true;
+      if (parentData !== undefined && parent!.spanContext().traceId === span.spanContext().traceId) {
+        linkToLocalRoot(span, parentData.root ?? parent!);
+        isRoot = false;
+      } else {
+        this.#recordRoot(span, parentContext);
+      }
+      const client = this.client;
+      if (client.hasHooks('spanStart')) client.emit('spanStart', span, parentContext);
+      if (isRoot && client.hasHooks('transactionStart') && isSampled(span)) client.emit('transactionStart', span);
+    } catch (error) {
+      processorDiag.error('onStart failed', error);
+    }
+  }
+
+  /** Emits `spanEnd` and adds the span to its transaction. */
+  onEnd(span: ReadableSpanLike): void {
+    try {
+      if (this.#shutdown !== undefined) {
+        this.#discards.record('internal_sdk_error', 'span', 1, 'a span ended after shutdown');
+        if (getLocalRoot(span) === span) {
+          this.#discards.record('internal_sdk_error', 'transaction', 1, 'a span ended after shutdown');
+        }
+        return;
+      }
+      const client = this.client;
+      if (client.hasHooks('spanEnd')) client.emit('spanEnd', span);
+      const root = getLocalRoot(span);
+      // Recorded but not sampled (a sampler other than SentrySampler decided RECORD).
+      if (!isSampled(span)) {
+        this.#discards.record('sample_rate', 'span', 1, 'the span was not sampled');
+        if (root === span) this.#discards.record('sample_rate', 'transaction', 1, 'the span was not sampled');
+        return;
+      }
+      if (root === span) {
+        this.#assembler.completeRoot(span);
+      } else if (!this.#assembler.addChild(root, span, this.bufferedSpans < this.#maxBufferedSpans)) {
+        this.#discards.record(
+          'buffer_overflow',
+          'span',
+          1,
+          `${this.#maxBufferedSpans} finished spans are already buffered (maxBufferedSpans)`,
+        );
+      }
+    } catch (error) {
+      processorDiag.error('onEnd failed', error);
+      this.#discards.record('internal_sdk_error', 'span', 1, 'onEnd failed');
+    }
+  }
+
+  /** Exports every finished transaction now, then calls the exporter's `forceFlush`. */
+  async forceFlush(): Promise<void> {
+    if (this.#shutdown !== undefined) return this.#shutdown;
+    try {
+      await this.#batcher.flush();
+    } catch (error) {
+      processorDiag.error('flushing failed', error);
+    }
+    await this.#exporterForceFlush();
+  }
+
+  /**
+   * Exports everything still held — children whose root has not ended go out as orphans —
+   * then flushes and shuts down the exporter. Idempotent; spans ending afterwards are
+   * counted, not exported.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#doShutdown();
+    return this.#shutdown;
+  }
+
+  async #doShutdown(): Promise<void> {
+    // Never rejects: a failure here is logged and the exporter is still shut down.
+    try {
+      this.#assembler.flushAll();
+      await this.#batcher.flush();
+    } catch (error) {
+      processorDiag.error('flushing at shutdown failed', error);
+    }
+    this.#batcher.stop();
+    await this.#exporterForceFlush();
+    try {
+      await this.#exporter.shutdown();
+    } catch (error) {
+      processorDiag.error('the exporter failed to shut down', error);
+    }
+  }
+
+  async #exporterForceFlush(): Promise<void> {
+    try {
+      await this.#exporter.forceFlush?.();
+    } catch (error) {
+      processorDiag.error('the exporter failed to flush', error);
+    }
+  }
+
+  #recordRoot(span: StartedSpanLike, parentContext: Context): void {
+    // Every local root gets an entry, empty or not: it is how its children recognise a parent
+    // this processor saw start.
+    const data: SpanSentryData = {};
+    const traceId = span.spanContext().traceId;
+    // A DSC belongs to one trace: a root started with `root: true` inside a request must not
+    // take the request's DSC.
+    if (trace.getSpanContext(parentContext)?.traceId === traceId) {
+      const frozen = getFrozenDsc(parentContext);
+      if (frozen !== undefined) data.frozenDsc = frozen;
+    }
+    const replayId = getReplayId(parentContext);
+    if (replayId !== undefined) data.replayId = replayId;
+    const decision = takeSamplingDecision(traceId);
+    if (decision !== undefined) {
+      if (decision.sampleRate !== undefined) data.sampleRate = decision.sampleRate;
+      data.sampleRand = decision.sampleRand;
+    }
+    // Merged into an entry that may exist already (a second processor on the provider).
+    Object.assign(ensureSpanData(span), data);
+  }
+
+  // Every assembled transaction passes here: roots that ended, late children and orphans.
+  readonly #onTransaction = (root: ReadableSpanLike, assembled: ReadableSpanLike[]): void => {
+    let spans = assembled;
+    if (this.client.hasHooks('transactionEnd')) {
+      this.client.emit('transactionEnd', root, spans);
+      spans = this.#assembler.capTransaction(root, spans);
+    }
+    if (this.bufferedSpans + spans.length > this.#maxBufferedSpans) {
+      const why = `${this.#maxBufferedSpans} finished spans are already buffered (maxBufferedSpans)`;
+      this.#discards.record('buffer_overflow', 'transaction', 1, why);
+      this.#discards.record('buffer_overflow', 'span', spans.length, why);
+      return;
+    }
+    this.#batcher.enqueue(spans);
+  };
+}
+
+function isSampled(span: { spanContext(): { traceFlags: number } }): boolean {
+  return (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+}

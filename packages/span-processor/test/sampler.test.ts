@@ -1,0 +1,263 @@
+import { type Context, diag, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import {
+  createClient,
+  EMPTY_FROZEN_DSC,
+  freezeDsc,
+  getSpanData,
+  InvalidOptionError,
+  setFrozenDsc,
+  setSamplingDeferred,
+} from '@otel-sentry/core';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SentrySampler, type SentrySamplerOptions, type TracesSamplerContext } from '../src/index.js';
+import { createHarness, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  diag.disable();
+});
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const PARENT_ID = 'b7ad6b7169203331';
+
+/**
+ * The context the propagator builds from `sentry-trace` (+ `baggage`). A `sentry-trace`
+ * without a sampled field arrives with cleared flags and the context marked deferred.
+ */
+function incoming(flags: TraceFlags, dsc?: Record<string, string> | 'empty', deferred = false): Context {
+  const remote = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: TRACE_ID,
+    spanId: PARENT_ID,
+    traceFlags: flags,
+    isRemote: true,
+  });
+  const ctx = deferred ? setSamplingDeferred(remote) : remote;
+  if (dsc === undefined) return ctx;
+  return setFrozenDsc(ctx, dsc === 'empty' ? EMPTY_FROZEN_DSC : freezeDsc({ trace_id: TRACE_ID, ...dsc }));
+}
+
+function setup(options: SentrySamplerOptions) {
+  const client = createClient({ env: false });
+  const sampler = new SentrySampler({ client, ...options });
+  h = createHarness({ client, sampler });
+  return { sampler, tracer: h.tracer };
+}
+
+describe('SentrySampler, new traces', () => {
+  it('samples with tracesSampleRate 1 and records the rate and sample_rand on the root', () => {
+    const { tracer } = setup({ tracesSampleRate: 1 });
+    const root = tracer.startSpan('root');
+    expect(root.isRecording()).toBe(true);
+    expect(root.spanContext().traceFlags & TraceFlags.SAMPLED).toBe(TraceFlags.SAMPLED);
+    const data = getSpanData(root)!;
+    expect(data.sampleRate).toBe(1);
+    expect(data.sampleRand).toBeGreaterThanOrEqual(0);
+    expect(data.sampleRand).toBeLessThan(1);
+    root.end();
+  });
+
+  it('drops everything with tracesSampleRate 0 and counts one transaction and every span', () => {
+    const { sampler, tracer } = setup({ tracesSampleRate: 0 });
+    const events: string[] = [];
+    sampler.client.on('discardedEvent', (reason: string, category: string, n: number) =>
+      events.push(`${reason}/${category}/${n}`),
+    );
+    tracer.startActiveSpan('root', (root) => {
+      expect(root.isRecording()).toBe(false);
+      tracer.startSpan('child').end();
+      tracer.startSpan('child 2').end();
+      root.end();
+    });
+    expect(h!.processor.bufferedSpans).toBe(0);
+    expect(sampler.takeDiscards()).toEqual([
+      { reason: 'sample_rate', category: 'transaction', quantity: 1 },
+      { reason: 'sample_rate', category: 'span', quantity: 3 },
+    ]);
+    expect(events).toEqual([
+      'sample_rate/transaction/1',
+      'sample_rate/span/1',
+      'sample_rate/span/1',
+      'sample_rate/span/1',
+    ]);
+  });
+
+  it('takes tracesSampleRate from the client when it has none of its own', () => {
+    const sampler = new SentrySampler({ client: createClient({ env: false, tracesSampleRate: 0.25 }) });
+    expect(sampler.toString()).toBe('SentrySampler{tracesSampleRate=0.25}');
+  });
+
+  it('rejects an impossible rate or sampler at construction', () => {
+    expect(() => new SentrySampler({ tracesSampleRate: 1.5, env: false })).toThrow(InvalidOptionError);
+    expect(() => new SentrySampler({ tracesSampler: 3 as never, env: false })).toThrow(InvalidOptionError);
+  });
+});
+
+describe('SentrySampler, continued traces', () => {
+  it('honours an incoming sampled decision over its own rate', () => {
+    const { tracer } = setup({ tracesSampleRate: 0 });
+    const root = tracer.startSpan(
+      'server',
+      {},
+      incoming(TraceFlags.SAMPLED, { sampled: 'true', sample_rate: '0.3', sample_rand: '0.1' }),
+    );
+    expect(root.isRecording()).toBe(true);
+    expect(getSpanData(root)).toMatchObject({ sampleRate: 0.3, sampleRand: 0.1 });
+    root.end();
+  });
+
+  it('honours an incoming not-sampled decision over its own rate', () => {
+    const { sampler, tracer } = setup({ tracesSampleRate: 1 });
+    const root = tracer.startSpan('server', {}, incoming(TraceFlags.NONE, { sampled: 'false', sample_rand: '0.9' }));
+    expect(root.isRecording()).toBe(false);
+    expect(sampler.takeDiscards()).toEqual([
+      { reason: 'sample_rate', category: 'transaction', quantity: 1 },
+      { reason: 'sample_rate', category: 'span', quantity: 1 },
+    ]);
+  });
+
+  it('follows the sampled trace flag when the DSC says nothing', () => {
+    const { tracer } = setup({ tracesSampleRate: 0 });
+    const root = tracer.startSpan('server', {}, incoming(TraceFlags.SAMPLED, 'empty'));
+    expect(root.isRecording()).toBe(true);
+    root.end();
+  });
+
+  it('treats `-0` (cleared flag, not marked deferred) as not sampled even with an empty DSC', () => {
+    const { tracer } = setup({ tracesSampleRate: 1 });
+    expect(tracer.startSpan('server', {}, incoming(TraceFlags.NONE, 'empty')).isRecording()).toBe(false);
+  });
+
+  it('treats a plain W3C parent without the sampled flag as not sampled', () => {
+    const { tracer } = setup({ tracesSampleRate: 1 });
+    expect(tracer.startSpan('server', {}, incoming(TraceFlags.NONE)).isRecording()).toBe(false);
+  });
+
+  it('decides a deferred trace by comparing the DSC sample_rand with its rate, as every service does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 999_999 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (randMicros, rateMicros) => {
+          const rand = randMicros / 1e6;
+          const rate = rateMicros / 1e6;
+          const sampler = new SentrySampler({ tracesSampleRate: rate, env: false });
+          const ctx = incoming(TraceFlags.NONE, { sample_rand: rand.toFixed(6), sample_rate: '0.5' }, true);
+          const result = sampler.shouldSample(ctx, TRACE_ID, 'server', 1, {}, []);
+          return result.decision === (rand < rate ? 2 : 0);
+        },
+      ),
+    );
+  });
+
+  it('derives a missing sample_rand consistently with the upstream decision and stores it on the root', () => {
+    const { tracer } = setup({ tracesSampleRate: 0 });
+    for (let i = 0; i < 50; i++) {
+      const root = tracer.startSpan(
+        'server',
+        {},
+        incoming(TraceFlags.SAMPLED, { sampled: 'true', sample_rate: '0.25' }),
+      );
+      const data = getSpanData(root)!;
+      expect(data.sampleRate).toBe(0.25);
+      expect(data.sampleRand).toBeGreaterThanOrEqual(0);
+      expect(data.sampleRand).toBeLessThan(0.25);
+      root.end();
+    }
+  });
+
+  it('derives a sample_rand for a deferred trace with none and decides with it', () => {
+    const { tracer } = setup({ tracesSampleRate: 1 });
+    const root = tracer.startSpan('server', {}, incoming(TraceFlags.NONE, 'empty', true));
+    expect(root.isRecording()).toBe(true);
+    const data = getSpanData(root)!;
+    expect(data.sampleRate).toBe(1);
+    expect(data.sampleRand).toBeGreaterThanOrEqual(0);
+    expect(data.sampleRand).toBeLessThan(1);
+    root.end();
+  });
+
+  it('lets children follow their local parent', () => {
+    const { tracer } = setup({ tracesSampleRate: 1 });
+    tracer.startActiveSpan('root', (root) => {
+      const child = tracer.startSpan('child');
+      expect(child.isRecording()).toBe(true);
+      child.end();
+      root.end();
+    });
+  });
+
+  it('decides a new trace started with root: true inside a request on its own', () => {
+    const { tracer } = setup({ tracesSampleRate: 0 });
+    const ctx = incoming(TraceFlags.SAMPLED, { sampled: 'true' });
+    expect(tracer.startSpan('server', {}, ctx).isRecording()).toBe(true);
+    expect(tracer.startSpan('job', { root: true }, ctx).isRecording()).toBe(false);
+  });
+});
+
+describe('SentrySampler tracesSampler', () => {
+  it('is asked for local roots with what upstream decided, and its rate is recorded', () => {
+    const seen: TracesSamplerContext[] = [];
+    const { tracer } = setup({
+      tracesSampleRate: 0,
+      tracesSampler: (ctx) => {
+        seen.push(ctx);
+        return ctx.name === 'GET /health' ? 0 : 0.75;
+      },
+    });
+    const ctx = incoming(TraceFlags.SAMPLED, { sampled: 'true', sample_rate: '0.5', sample_rand: '0.4' });
+    const checkout = tracer.startSpan('POST /checkout', { attributes: { 'http.route': '/checkout' } }, ctx);
+    const health = tracer.startSpan('GET /health', {}, ctx);
+    expect(checkout.isRecording()).toBe(true);
+    expect(health.isRecording()).toBe(false);
+    expect(getSpanData(checkout)).toMatchObject({ sampleRate: 0.75, sampleRand: 0.4 });
+    expect(seen[0]).toMatchObject({
+      name: 'POST /checkout',
+      traceId: TRACE_ID,
+      parentSampled: true,
+      parentSampleRate: 0.5,
+      attributes: { 'http.route': '/checkout' },
+    });
+    checkout.end();
+  });
+
+  it('is not asked for children', () => {
+    let calls = 0;
+    const { tracer } = setup({
+      tracesSampler: () => {
+        calls++;
+        return true;
+      },
+    });
+    tracer.startActiveSpan('root', (root) => {
+      tracer.startSpan('child').end();
+      root.end();
+    });
+    expect(calls).toBe(1);
+  });
+
+  it('falls back to the upstream decision or tracesSampleRate when it throws or has no answer', () => {
+    const errors: unknown[] = [];
+    diag.setLogger({ error: (m) => errors.push(m), warn() {}, info() {}, debug() {}, verbose() {} });
+    const { tracer } = setup({
+      tracesSampleRate: 1,
+      tracesSampler: (ctx) => {
+        if (ctx.name === 'throws') throw new Error('user bug');
+        return undefined;
+      },
+    });
+    expect(tracer.startSpan('throws').isRecording()).toBe(true);
+    expect(tracer.startSpan('undecided', {}, incoming(TraceFlags.NONE, { sampled: 'false' })).isRecording()).toBe(
+      false,
+    );
+    expect(errors).toHaveLength(1);
+  });
+
+  it('treats an answer that is not a rate as 0', () => {
+    const { tracer } = setup({ tracesSampleRate: 1, tracesSampler: () => Number.NaN });
+    expect(tracer.startSpan('x').isRecording()).toBe(false);
+  });
+});

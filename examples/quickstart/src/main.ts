@@ -61,5 +61,8 @@ const wire = serializeEnvelope(envelope);
 console.log('envelope bytes ', typeof wire === 'string' ? Buffer.byteLength(wire) : wire.length);
 console.log(typeof wire === 'string' ? wire : '(binary)');
 const back = parseEnvelope(wire);
-console.log('parsed back    ', back?.items.map((item) => item.headers));
+console.log(
+  'parsed back    ',
+  back?.items.map((item) => item.headers),
+);
 console.log('DSC as baggage ', dscToBaggage(back?.headers.trace ?? {}));

@@ -9,6 +9,9 @@
  * headers) and freezes the DSC at its first outgoing request. Hop 1 learns a replay id only
  * then, after the DSC froze. Every later hop must see one trace id, the same DSC bytes, and
  * that replay id.
+ *
+ * `SentrySpanProcessor` (in front of an in-memory exporter) links every span to its local
+ * root, which is where the propagator freezes the DSC of a trace started here.
  */
 
 import type * as Http from 'node:http';
@@ -24,48 +27,24 @@ import {
 } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type Span,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { createClient, dscFromBaggage, ensureSpanData, getLocalRoot, setReplayId } from '@otel-sentry/core';
+import { BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createClient, dscFromBaggage, setReplayId } from '@otel-sentry/core';
 import { SentryPropagator } from '@otel-sentry/propagator';
+import { SentrySpanProcessor } from '@otel-sentry/span-processor';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const HOPS = 5;
 const REPLAY_ID = '6a2b1f0c9d8e4f7a8b3c2d1e0f9a8b7c';
 const REQUEST_TIMEOUT_MS = 5_000;
 
-/**
- * Links every span to its local root, the part of SentrySpanProcessor's job the propagator
- * relies on (see core's span-data.ts), so a trace started here freezes one DSC on its root.
- */
-class LocalRootLinker implements SpanProcessor {
-  onStart(span: Span, parentContext: Context): void {
-    const parent = trace.getSpan(parentContext);
-    const parentContextOfSpan = parent?.spanContext();
-    if (parent && !parentContextOfSpan?.isRemote && parentContextOfSpan?.traceId === span.spanContext().traceId) {
-      ensureSpanData(span).root = getLocalRoot(parent);
-    }
-  }
-  onEnd(): void {}
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 type Received = Http.IncomingHttpHeaders;
 
+const client = createClient({ env: false, dsn: 'https://abc@o1.ingest.sentry.io/1', release: 'shop@1.2.3' });
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({
-  spanProcessors: [new LocalRootLinker(), new SimpleSpanProcessor(exporter)],
-});
+// Links every span to its local root in core's span side table, so a trace started here
+// freezes one DSC on its root; whole transactions go to the in-memory exporter.
+const processor = new SentrySpanProcessor({ exporter, client });
+const provider = new BasicTracerProvider({ spanProcessors: [processor] });
 const instrumentation = new HttpInstrumentation();
 // The browser-style replay-id source of hop 1: set while hop 1 makes its call.
 let currentReplayId: string | undefined;
@@ -128,10 +107,7 @@ beforeAll(async () => {
       propagators: [
         new W3CTraceContextPropagator(),
         new W3CBaggagePropagator(),
-        new SentryPropagator({
-          client: createClient({ env: false, dsn: 'https://abc@o1.ingest.sentry.io/1', release: 'shop@1.2.3' }),
-          getReplayId: () => currentReplayId,
-        }),
+        new SentryPropagator({ client, getReplayId: () => currentReplayId }),
       ],
     }),
   );
@@ -169,7 +145,9 @@ afterAll(async () => {
   context.disable();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
+  // Whatever an earlier test left in the processor goes out before the reset.
+  await provider.forceFlush();
   for (const list of received) list.length = 0;
   exporter.reset();
 });
@@ -194,7 +172,26 @@ function replayIdOf(headers: Received): string | undefined {
   return member?.slice('sentry-replay_id='.length);
 }
 
-function expectOneTraceAcrossHops(traceId: string, fromHop: number): void {
+const EXPORT_WAIT_MS = 5_000;
+
+/**
+ * Flushes SentrySpanProcessor until every traced request (each hop's SERVER span) has reached
+ * the exporter: a server span ends when its response closes, which may come just after the
+ * caller read the response. Bounded by a deadline.
+ */
+async function flushServerSpans(): Promise<void> {
+  const expected = received.flat().length;
+  const deadline = Date.now() + EXPORT_WAIT_MS;
+  for (;;) {
+    await provider.forceFlush();
+    const exported = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER).length;
+    if (exported >= expected) return;
+    if (Date.now() > deadline) throw new Error(`${exported} of ${expected} server spans exported`);
+    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function expectOneTraceAcrossHops(traceId: string, fromHop: number): Promise<void> {
   const downstream = received.slice(fromHop).flat();
   expect(downstream.length).toBeGreaterThanOrEqual(HOPS - fromHop);
   for (const headers of downstream) expect(traceIdOf(headers)).toBe(traceId);
@@ -209,6 +206,7 @@ function expectOneTraceAcrossHops(traceId: string, fromHop: number): void {
   for (const headers of received.slice(2).flat()) expect(replayIdOf(headers)).toBe(REPLAY_ID);
 
   // instrumentation-http really traced every hop, in the same trace.
+  await flushServerSpans();
   const serverSpans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
   expect(serverSpans.length).toBeGreaterThanOrEqual(HOPS - fromHop);
   for (const span of serverSpans) expect(span.spanContext().traceId).toBe(traceId);
@@ -221,7 +219,7 @@ describe('SentryPropagator across four hops of real HTTP services', () => {
     await get(ports[1]!, `/?replay=${mode}`, trace.setSpan(ROOT_CONTEXT, root));
     root.end();
     const traceId = root.spanContext().traceId;
-    expectOneTraceAcrossHops(traceId, 1);
+    await expectOneTraceAcrossHops(traceId, 1);
     expect(dscFromBaggage(dscBytes(received[1]![0]!))).toMatchObject({
       transaction: 'checkout',
       release: 'shop@1.2.3',
@@ -241,7 +239,7 @@ describe('SentryPropagator across four hops of real HTTP services', () => {
       const traceId = traceIdOf(received[1]![0]!)!;
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(received[1]).toHaveLength(2);
-      expectOneTraceAcrossHops(traceId, 1);
+      await expectOneTraceAcrossHops(traceId, 1);
       // Hop 0's server span is the local root the DSC froze on: an HTTP span without a
       // route has no good transaction name, so none is sent.
       expect(dscFromBaggage(dscBytes(received[1]![0]!))?.transaction).toBeUndefined();

@@ -12,9 +12,13 @@ import {
   createEnvelope,
   type DataCategory,
   type DiscardReason,
+  type Dsn,
+  dsnToString,
   type Envelope,
   type EnvelopeItem,
   getSpanData,
+  InvalidOptionError,
+  parseDsn,
   parseEnvelope,
   RateLimits,
   type ReadableSpanLike,
@@ -77,6 +81,27 @@ type SpanExporterLike = {
 function processEnv(): Readonly<Record<string, string | undefined>> {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env ?? {};
+}
+
+/**
+ * The DSN to send to. An exporter's own `dsn` serves when its client has none; a client
+ * with a different one is a configuration mistake (the propagator would fill the DSC with
+ * one project's key while the exporter sends to another), reported now rather than guessed.
+ */
+function resolveDsn(option: string | undefined, fromClient: Dsn | undefined): Dsn | undefined {
+  if (option === undefined || option === '') return fromClient;
+  let own: Dsn;
+  try {
+    own = parseDsn(option);
+  } catch (error) {
+    throw new InvalidOptionError(`otel-sentry/exporter: option "dsn": ${(error as Error).message}`);
+  }
+  if (fromClient !== undefined && dsnToString(fromClient) !== dsnToString(own)) {
+    throw new InvalidOptionError(
+      'otel-sentry/exporter: options "dsn" and "client" name different DSNs; give the DSN to createClient only',
+    );
+  }
+  return fromClient ?? own;
 }
 
 function isNode(): boolean {
@@ -171,6 +196,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     trimmedSpans: 0,
   };
   readonly #outboxDir: string | undefined;
+  readonly #dsn: Dsn | undefined;
   readonly #unsubscribe: () => void;
 
   /** Creates the exporter. Throws only for configuration that cannot work (a malformed DSN). */
@@ -211,7 +237,8 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
 
     const timeoutMs = positive(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs);
     const spotlightUrl = resolveSpotlightUrl(options.spotlight, env);
-    const dsn = co.dsn;
+    const dsn = resolveDsn(options.dsn, co.dsn);
+    this.#dsn = dsn;
     if (options.transport !== undefined) {
       this.#primary = options.transport;
       this.#destination = 'sentry';
@@ -430,6 +457,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     const trace = traceHeader(
       traceDscOf(root, () => ({
         client: this.client,
+        publicKey: this.#dsn?.publicKey,
         release,
         environment,
         transaction: mapped.event.transaction ?? root.name,
@@ -636,7 +664,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       return;
     }
     const options: OfflineQueueOptions = config === true ? {} : config;
-    const dsn = this.client.options.dsn;
+    const dsn = this.#dsn;
     this.#offline = import('./node/offline-queue.js').then(
       (m) => {
         const queue = new m.OfflineQueue({

@@ -18,6 +18,8 @@ import type { TransactionSource } from './op-inference.js';
 /** What the head-of-trace DSC is built from. */
 export interface DscInputs {
   readonly client: Client;
+  /** The public key of the DSN envelopes go to. */
+  readonly publicKey: string | undefined;
   readonly release: string | undefined;
   readonly environment: string;
   readonly transaction: string;
@@ -30,7 +32,7 @@ function buildDsc(root: ReadableSpanLike, inputs: DscInputs): FrozenDsc {
   const ctx = root.spanContext();
   const dsc: Record<string, string | undefined> = {
     trace_id: ctx.traceId,
-    public_key: client.options.dsn?.publicKey,
+    public_key: inputs.publicKey,
     release: inputs.release,
     environment: inputs.environment,
     sample_rate: String(data?.sampleRate ?? client.options.tracesSampleRate),

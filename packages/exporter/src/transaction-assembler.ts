@@ -69,7 +69,8 @@ export class TransactionAssembler {
         continue;
       }
       const root = getSpanData(span)?.root;
-      if (root !== undefined && (inBatch ??= new Set(spans)).has(root)) {
+      if (root !== undefined) inBatch ??= new Set(spans);
+      if (root !== undefined && inBatch!.has(root)) {
         linked ??= new Map();
         const list = linked.get(root);
         if (list === undefined) linked.set(root, [span]);

@@ -8,7 +8,11 @@ export type KeyPattern = string | RegExp;
 
 /** Options of {@link SentryEnvelopeExporter}. */
 export interface SentryEnvelopeExporterOptions {
-  /** Where to send. Default: the client's DSN, else `SENTRY_DSN`. No DSN: Spotlight or the file outbox. */
+  /**
+   * Where to send. Default: the client's DSN (`SENTRY_DSN`). Used when a given `client` has
+   * none; a client with a different DSN throws `InvalidOptionError` (one pipeline, one
+   * project). No DSN: Spotlight or the file outbox.
+   */
   readonly dsn?: string | undefined;
   /** Release of the application. Default: the client's (`SENTRY_RELEASE`), else the resource's `service.version`. */
   readonly release?: string | undefined;

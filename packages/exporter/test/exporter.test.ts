@@ -24,6 +24,29 @@ function make(extra: ConstructorParameters<typeof SentryEnvelopeExporter>[0] = {
 }
 
 describe('SentryEnvelopeExporter over HTTP', () => {
+  it('sends to its own dsn when the shared client has none, and puts its key in the DSC', async () => {
+    const exporter = new SentryEnvelopeExporter({
+      dsn: sink.dsn,
+      client: createClient({ env: false }),
+      sessionMode: false,
+      release: 'app@1.0.0',
+    });
+    const { provider: p, tracer } = provider(exporter);
+    serverTransaction(tracer, 1, { route: '/users/:id' });
+    await p.forceFlush();
+    await exporter.forceFlush();
+    const transaction = sink.requests.find((r) => itemsOf([r], 'transaction').length > 0);
+    expect(transaction?.url).toBe('/api/42/envelope/');
+    expect(envelopeOf(transaction!)[0].trace).toMatchObject({ public_key: 'public' });
+    await exporter.shutdown();
+  });
+
+  it("refuses a dsn that differs from the shared client's, at construction", () => {
+    const client = createClient({ dsn: 'https://other@o1.ingest.example.com/7', env: false });
+    expect(() => new SentryEnvelopeExporter({ dsn: sink.dsn, client })).toThrow(/different DSNs/);
+    expect(() => new SentryEnvelopeExporter({ dsn: 'not a dsn', client })).toThrow(/option "dsn"/);
+  });
+
   it('sends one transaction per local root with its children, parsable by @sentry/core', async () => {
     const exporter = make();
     const { provider: p, tracer } = provider(exporter);

@@ -78,12 +78,14 @@ describe('span side table', () => {
     expect(freezeTraceDsc(root, () => freezeDsc({ trace_id: 'new' }))).toBe(incoming);
   });
 
-  it('shares its table through a global symbol, for other copies of this package', () => {
-    const table = (globalThis as Record<symbol, unknown>)[Symbol.for('otel-sentry.span-data.v1')];
-    expect(table).toBeInstanceOf(WeakMap);
+  it('keeps entries under global symbols, so other copies of this package share them', () => {
     const span = {};
     ensureSpanData(span).sampleRand = 0.25;
-    expect((table as WeakMap<object, unknown>).get(span)).toEqual({ sampleRand: 0.25 });
+    expect((span as Record<symbol, unknown>)[Symbol.for('otel-sentry.span-data.v2')]).toEqual({ sampleRand: 0.25 });
+    const frozen = Object.freeze({});
+    ensureSpanData(frozen).sampleRand = 0.5;
+    const fallback = (globalThis as Record<symbol, unknown>)[Symbol.for('otel-sentry.span-data.v2.fallback')];
+    expect((fallback as WeakMap<object, unknown>).get(frozen)).toEqual({ sampleRand: 0.5 });
   });
 });
 
@@ -117,5 +119,37 @@ describe('linkToLocalRoot and detached spans', () => {
     expect(getTraceFrozenDsc(a)).toBeUndefined();
     const frozen = freezeTraceDsc(a, () => freezeDsc({ release: 'r' }));
     expect(getTraceFrozenDsc(a)).toBe(frozen);
+  });
+});
+
+describe('where entries live', () => {
+  it('is invisible to everything that reads a span: keys, JSON, for-in', () => {
+    const span = { name: 'GET /', attributes: { a: 1 } };
+    ensureSpanData(span).replayId = 'r';
+    linkToLocalRoot(span, {});
+    expect(Object.keys(span)).toEqual(['name', 'attributes']);
+    expect(JSON.stringify(span)).toBe('{"name":"GET /","attributes":{"a":1}}');
+    const seen: string[] = [];
+    for (const key in span) seen.push(key);
+    expect(seen).toEqual(['name', 'attributes']);
+  });
+
+  it('keeps entries of spans that cannot take a slot (frozen, sealed) all the same', () => {
+    const root = Object.freeze({ name: 'root' });
+    const child = Object.seal({ name: 'child' });
+    linkToLocalRoot(child, root);
+    ensureSpanData(root).replayId = 'b'.repeat(32);
+    expect(getLocalRoot(child)).toBe(root);
+    expect(getSpanData(root)).toEqual({ replayId: 'b'.repeat(32) });
+    const frozen = freezeTraceDsc(child, () => freezeDsc({ release: 'r' }));
+    expect(getTraceFrozenDsc(child)).toBe(frozen);
+  });
+
+  it("does not read an entry on a prototype as every instance's", () => {
+    const proto = {};
+    ensureSpanData(proto).replayId = 'c'.repeat(32);
+    const instance = Object.create(proto) as object;
+    expect(getSpanData(instance)).toBeUndefined();
+    expect(getLocalRoot(instance)).toBe(instance);
   });
 });

@@ -76,6 +76,7 @@ export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Das
 export { type IncomingDsc, readIncomingDsc } from './incoming-dsc.js';
 export { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
 export { DEFAULT_RETRY_AFTER_MS, parseRetryAfter, type RateLimitResponse, RateLimits } from './rate-limits.js';
+export { safeStringify } from './safe-json.js';
 export {
   formatSentryTrace,
   parseSentryTrace,

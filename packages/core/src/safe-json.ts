@@ -1,10 +1,12 @@
 /**
- * @internal
  * JSON encoding that never throws: run-time data (span attributes, user hooks' edits)
  * may hold cycles or BigInts, and a throw there would reach the host application.
  */
 
-/** `JSON.stringify`, falling back to a copy that replaces what JSON cannot hold. */
+/**
+ * `JSON.stringify` that never throws: on a cycle or a BigInt it encodes again, writing
+ * BigInts as strings and `"[Circular]"` for an object met a second time. `undefined` → `null`.
+ */
 export function safeStringify(value: unknown): string {
   try {
     const text = JSON.stringify(value);

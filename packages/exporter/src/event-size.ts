@@ -3,7 +3,7 @@
  * that would be rejected, long strings are shortened and then spans removed, and what was
  * removed is counted.
  */
-import type { SentryEvent } from '@otel-sentry/core';
+import { type SentryEvent, safeStringify } from '@otel-sentry/core';
 
 /** Relay's default limit for one event or transaction item. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
@@ -35,26 +35,6 @@ export interface SizedEvent {
   readonly droppedSpans: number;
 }
 
-/** `JSON.stringify` of an event that never throws (hooks may leave cycles or BigInts in it). */
-export function stringifyEvent(event: SentryEvent): string {
-  try {
-    return JSON.stringify(event) ?? '{}';
-  } catch {
-    // Cycles or BigInts from a user's hook: drop what JSON cannot hold.
-    const seen = new WeakSet<object>();
-    return (
-      JSON.stringify(event, (_k, v: unknown) => {
-        if (typeof v === 'bigint') return v.toString();
-        if (typeof v === 'object' && v !== null) {
-          if (seen.has(v)) return '[Circular]';
-          seen.add(v);
-        }
-        return v;
-      }) ?? '{}'
-    );
-  }
-}
-
 function truncateStrings(value: unknown, counter: { n: number }, depth: number): unknown {
   if (typeof value === 'string') {
     if (value.length <= TRIMMED_STRING_LENGTH) return value;
@@ -77,11 +57,11 @@ function truncateStrings(value: unknown, counter: { n: number }, depth: number):
  * as `undefined` so the caller drops and counts it.
  */
 export function serializeWithinLimit(event: SentryEvent, maxBytes: number): SizedEvent | undefined {
-  let json = stringifyEvent(event);
+  let json = safeStringify(event);
   if (fitsIn(json, maxBytes)) return { json, truncatedStrings: 0, droppedSpans: 0 };
   const counter = { n: 0 };
   truncateStrings(event, counter, 0);
-  json = stringifyEvent(event);
+  json = safeStringify(event);
   let droppedSpans = 0;
   const spans = event.spans;
   while (!fitsIn(json, maxBytes) && spans !== undefined && spans.length > 0) {
@@ -91,7 +71,7 @@ export function serializeWithinLimit(event: SentryEvent, maxBytes: number): Size
     const remove = Math.min(spans.length, Math.max(1, Math.ceil((bytes - maxBytes) / perSpan)));
     spans.length -= remove;
     droppedSpans += remove;
-    json = stringifyEvent(event);
+    json = safeStringify(event);
   }
   if (!fitsIn(json, maxBytes)) return undefined;
   return { json, truncatedStrings: counter.n, droppedSpans };

@@ -184,14 +184,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 // Only an envelope of ASCII text can be cut by string index, since `length` counts bytes.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for any byte above 0x7F
-const NON_ASCII = /[^\x00-\x7f]/;
-
-// A string is ASCII exactly when its UTF-8 length is its length. Node counts that natively,
-// much faster than a regular expression walks the text; elsewhere the expression does.
-const isAscii: (text: string) => boolean = nodeBuffer
-  ? (text) => nodeBuffer.byteLength(text, 'utf8') === text.length
-  : (text) => !NON_ASCII.test(text);
+// A string is ASCII exactly when its UTF-8 length is its length.
+const isAscii = (text: string): boolean => byteLength(text) === text.length;
 
 /**
  * Parses an envelope from a string or UTF-8 bytes. Tolerates a trailing newline,

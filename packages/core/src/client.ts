@@ -65,7 +65,15 @@ export class InvalidOptionError extends Error {
   override readonly name = 'InvalidOptionError';
 }
 
-function processEnv(): Readonly<Record<string, string | undefined>> {
+/**
+ * The variables an `env` option names: the given record, none for `false`, and by default
+ * `process.env` where the runtime has one (no Node import: browsers and edge runtimes have none).
+ */
+export function resolveEnv(
+  env: Readonly<Record<string, string | undefined>> | false | undefined,
+): Readonly<Record<string, string | undefined>> {
+  if (env === false) return {};
+  if (env !== undefined) return env;
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env ?? {};
 }
@@ -91,7 +99,7 @@ function orgIdFromDsn(dsn: Dsn | undefined): string | undefined {
  * with a message that names the option — so nothing fails later at run time.
  */
 export function createClient(options: ClientOptions = {}): Client {
-  const env = options.env === false ? {} : (options.env ?? processEnv());
+  const env = resolveEnv(options.env);
 
   // An explicit empty `dsn` means "send nothing to Sentry", as in Sentry's SDKs; only an
   // absent one falls back to SENTRY_DSN.

@@ -22,6 +22,7 @@ export {
   InvalidOptionError,
   isClient,
   type ResolvedClientOptions,
+  resolveEnv,
 } from './client.js';
 export {
   getDynamicSamplingContext,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, InvalidOptionError, isClient } from '../src/client.js';
+import { createClient, InvalidOptionError, isClient, resolveEnv } from '../src/client.js';
 import { SDK_NAME, SDK_VERSION } from '../src/version.js';
 
 const DSN = 'https://abc123@o4242.ingest.sentry.io/17';
@@ -179,5 +179,13 @@ describe('isClient', () => {
     expect(isClient(null)).toBe(false);
     expect(isClient(undefined)).toBe(false);
     expect(isClient('client')).toBe(false);
+  });
+});
+
+describe('resolveEnv', () => {
+  it('reads the given record, none for false, and process.env by default', () => {
+    expect(resolveEnv({ SENTRY_RELEASE: 'r' })).toEqual({ SENTRY_RELEASE: 'r' });
+    expect(resolveEnv(false)).toEqual({});
+    expect(resolveEnv(undefined)).toBe(process.env);
   });
 });

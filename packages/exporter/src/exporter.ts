@@ -22,6 +22,7 @@ import {
   parseEnvelope,
   RateLimits,
   type ReadableSpanLike,
+  resolveEnv,
   type SentryEvent,
   serializeEnvelope,
   type TransportResult,
@@ -77,11 +78,6 @@ type SpanExporterLike = {
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
 };
-
-function processEnv(): Readonly<Record<string, string | undefined>> {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env ?? {};
-}
 
 /**
  * The DSN to send to. An exporter's own `dsn` serves when its client has none; a client
@@ -202,7 +198,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   /** Creates the exporter. Throws only for configuration that cannot work (a malformed DSN). */
   constructor(options: SentryEnvelopeExporterOptions = {}) {
     this.#options = options;
-    const env = options.env === false ? {} : (options.env ?? processEnv());
+    const env = resolveEnv(options.env);
     this.client =
       options.client ??
       createClient({

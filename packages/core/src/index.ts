@@ -72,6 +72,7 @@ export {
   serializeEnvelope,
   serializeEnvelopeBytes,
 } from './envelope.js';
+export { createHeadDsc, type HeadDscFields } from './head-dsc.js';
 export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry } from './hooks.js';
 export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Dashed } from './ids.js';
 export { type IncomingDsc, readIncomingDsc } from './incoming-dsc.js';

@@ -6,9 +6,9 @@
  */
 import {
   type Client,
+  createHeadDsc,
   type DynamicSamplingContext,
   type FrozenDsc,
-  freezeDsc,
   freezeTraceDsc,
   getSpanData,
   type ReadableSpanLike,
@@ -30,20 +30,18 @@ function buildDsc(root: ReadableSpanLike, inputs: DscInputs): FrozenDsc {
   const { client } = inputs;
   const data = getSpanData(root);
   const ctx = root.spanContext();
-  const dsc: Record<string, string | undefined> = {
-    trace_id: ctx.traceId,
-    public_key: inputs.publicKey,
+  return createHeadDsc(client, {
+    traceId: ctx.traceId,
+    sampled: (ctx.traceFlags & 1) === 1,
+    sampleRate: data?.sampleRate ?? client.options.tracesSampleRate,
+    sampleRand: data?.sampleRand?.toFixed(6),
+    publicKey: inputs.publicKey,
     release: inputs.release,
     environment: inputs.environment,
-    sample_rate: String(data?.sampleRate ?? client.options.tracesSampleRate),
-    sampled: (ctx.traceFlags & 1) === 1 ? 'true' : 'false',
-  };
-  if (data?.sampleRand !== undefined) dsc.sample_rand = data.sampleRand.toFixed(6);
-  // A raw URL is unbounded and may hold personal data: only good-quality names go in.
-  if (inputs.source !== 'url') dsc.transaction = inputs.transaction;
-  if (client.options.orgId !== undefined) dsc.org_id = client.options.orgId;
-  if (client.hasHooks('createDsc')) client.emit('createDsc', dsc, undefined);
-  return freezeDsc(dsc);
+    // A raw URL is unbounded and may hold personal data: only good-quality names go in.
+    transaction: inputs.source !== 'url' ? inputs.transaction : undefined,
+    orgId: client.options.orgId,
+  });
 }
 
 /** The frozen DSC of the trace `root` belongs to, freezing a new one at the head of a trace. */
@@ -59,7 +57,8 @@ interface CachedHeader {
 }
 
 // Every envelope of a trace sends the same header: build it once per trace (and replay id).
-// A plain object, too: the frozen DSC has no prototype, which sends JSON.stringify down its slow path.
+// A plain object, too: a DSC object does not inherit from Object.prototype, which sends
+// JSON.stringify down its slow path.
 const headerCache = new WeakMap<FrozenDsc, CachedHeader>();
 
 /** The envelope `trace` header: the frozen DSC with the current replay id beside it. */

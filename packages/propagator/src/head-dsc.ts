@@ -3,7 +3,7 @@
  * The DSC the head of a trace creates the first time the trace leaves the process.
  */
 import { type Span, TraceFlags } from '@opentelemetry/api';
-import { type Client, deriveSampleRand, type FrozenDsc, freezeDsc, getSpanData } from '@otel-sentry/core';
+import { type Client, createHeadDsc, deriveSampleRand, type FrozenDsc, getSpanData } from '@otel-sentry/core';
 
 // Transaction sources whose names are low-cardinality and safe to share (never a raw URL).
 const GOOD_SOURCES = new Set(['custom', 'route', 'view', 'component', 'task']);
@@ -50,11 +50,11 @@ function formatSampleRand(value: number): string {
 }
 
 /**
- * Builds the head DSC of `span`'s trace, lets `createDsc` hooks edit it, and freezes it.
- * `sample_rate`/`sample_rand` come from the root's sampling record when the span processor
- * made one, else from the client's rate and the trace id, consistent with the decision.
+ * The head DSC of `span`'s trace, made with core's `createHeadDsc`. `sample_rate` and
+ * `sample_rand` come from the root's sampling record when the span processor made one,
+ * else from the client's rate and the trace id, consistent with the decision.
  */
-export function createHeadDsc(span: Span, root: object, client: Client): FrozenDsc {
+export function headDscOf(span: Span, root: object, client: Client): FrozenDsc {
   const { traceId, traceFlags } = span.spanContext();
   const options = client.options;
   const record = getSpanData(root);
@@ -64,17 +64,19 @@ export function createHeadDsc(span: Span, root: object, client: Client): FrozenD
     record?.sampleRand !== undefined
       ? formatSampleRand(record.sampleRand)
       : deriveSampleRand(sampled, rate, () => traceIdRandom(traceId));
-  const dsc: Record<string, string | undefined> = {
-    trace_id: traceId,
-    public_key: options.dsn?.publicKey,
-    sample_rate: String(rate),
-    sample_rand: sampleRand,
-    sampled: sampled ? 'true' : 'false',
-    release: options.release,
-    environment: options.environment,
-    transaction: transactionName(root),
-    org_id: options.orgId,
-  };
-  client.emit('createDsc', dsc, root as Span);
-  return freezeDsc(dsc);
+  return createHeadDsc(
+    client,
+    {
+      traceId,
+      sampled,
+      sampleRate: rate,
+      sampleRand,
+      publicKey: options.dsn?.publicKey,
+      release: options.release,
+      environment: options.environment,
+      transaction: transactionName(root),
+      orgId: options.orgId,
+    },
+    root as Span,
+  );
 }

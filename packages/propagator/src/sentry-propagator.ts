@@ -41,7 +41,7 @@ import {
 } from '@otel-sentry/core';
 import { firstValue, getIncomingHeader, inspectOutgoing } from './carrier.js';
 import { propagatorDiag } from './diag.js';
-import { createHeadDsc } from './head-dsc.js';
+import { headDscOf } from './head-dsc.js';
 import { mergeBaggage, sentryMembers } from './outgoing-baggage.js';
 import { matchesTargets, spanUrl } from './propagation-targets.js';
 import type { ReplayIdSource, SentryPropagatorOptions, TracePropagationTarget } from './types.js';
@@ -274,7 +274,7 @@ export class SentryPropagator implements TextMapPropagator {
   }
 
   #freezeHeadDsc(span: Span, root: object): FrozenDsc {
-    return freezeTraceDsc(span, () => createHeadDsc(span, root, this.#client));
+    return freezeTraceDsc(span, () => headDscOf(span, root, this.#client));
   }
 
   /** The incoming flags with the has-replay bit set from what is known now. */

@@ -34,9 +34,7 @@ export function sentryMembers(frozen: string, replayId: string | undefined, keep
     members = filterMembers(frozen, (key) => key !== REPLAY_KEY);
   }
   if (replayId === undefined) return members;
-  const replay = `${REPLAY_KEY}=${replayId}`;
-  if (members === '') return replay;
-  return appendBaggage(members, replay);
+  return appendBaggage(members, `${REPLAY_KEY}=${replayId}`);
 }
 
 /**

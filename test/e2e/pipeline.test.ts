@@ -36,6 +36,7 @@ import {
   uuid4,
 } from '@sentry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpGet } from './support/http-get.js';
 
 const WAIT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -122,19 +123,7 @@ async function listen(server: Http.Server): Promise<number> {
 
 /** A GET through the instrumented `http` module, in the active context. */
 function get(port: number, path: string): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve(body));
-      res.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`request to port ${port} timed out`)));
-    request.on('error', reject);
-  });
+  return httpGet(http, port, path, REQUEST_TIMEOUT_MS);
 }
 
 /** The service's request handler, running in the context of its SERVER span. */

@@ -32,6 +32,7 @@ import { createClient, dscFromBaggage, setReplayId } from '@otel-sentry/core';
 import { SentryPropagator } from '@otel-sentry/propagator';
 import { SentrySpanProcessor } from '@otel-sentry/span-processor';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { httpGet } from './support/http-get.js';
 
 const HOPS = 5;
 const REPLAY_ID = '6a2b1f0c9d8e4f7a8b3c2d1e0f9a8b7c';
@@ -54,29 +55,9 @@ const ports: number[] = [];
 const received: Received[][] = Array.from({ length: HOPS }, () => []);
 
 function get(port: number, path: string, ctx: Context = context.active()): Promise<string> {
-  return context.with(
-    ctx,
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const request = http.get(
-          { host: '127.0.0.1', port, path, agent: false, timeout: REQUEST_TIMEOUT_MS },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => {
-              body += chunk;
-            });
-            res.on('end', () => resolve(body));
-            res.on('error', reject);
-          },
-        );
-        request.on('timeout', () => request.destroy(new Error(`request to port ${port} timed out`)));
-        request.on('error', reject);
-      }),
-  );
+  return context.with(ctx, () => httpGet(http, port, path, REQUEST_TIMEOUT_MS));
 }
 
-/** Hop `hop`'s handler: record what arrived, call the next hop (hop 1 with a replay id), answer. */
 async function handle(hop: number, req: Http.IncomingMessage, res: Http.ServerResponse): Promise<void> {
   received[hop]!.push(req.headers);
   const url = new URL(req.url ?? '/', 'http://hop');

@@ -11,6 +11,11 @@ export default defineConfig({
       '@otel-sentry/propagator': pkg('propagator'),
       '@otel-sentry/span-processor': pkg('span-processor'),
       '@otel-sentry/exporter': pkg('exporter'),
+      // The exporter's platform transport, chosen by export condition in package.json
+      // `imports`; tests run in Node, so the Node variant, from source.
+      '#platform-transport': fileURLToPath(
+        new URL('./packages/exporter/src/platform/node/http-transport.ts', import.meta.url),
+      ),
     },
   },
   test: {

@@ -107,7 +107,7 @@ const exporter = new SentryEnvelopeExporter({
   sessionMode: false,
   maxQueueSize: 1_000_000,
   maxConcurrentRequests: 1_000_000,
-  clientReportIntervalMs: 3_600_000,
+  clientReportIntervalMillis: 3_600_000,
 });
 const noop = () => {};
 

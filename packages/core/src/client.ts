@@ -4,6 +4,7 @@
  * registered once sees the whole pipeline.
  */
 
+import { Backpressure } from './backpressure.js';
 import { parseSampleRate } from './dsc.js';
 import { type Dsn, type InvalidDsnError, parseDsn, type SdkInfo } from './dsn.js';
 import { type AnyHookCallback, HookBus, type HookEmitter, type HookRegistry } from './hooks.js';
@@ -31,6 +32,12 @@ export interface ClientOptions {
   /** The SDK name and version written into envelopes. */
   readonly sdk?: SdkInfo | undefined;
   /**
+   * One deadline, in milliseconds, for `forceFlush()` and `shutdown()` of every component on
+   * this client: the span processor and the exporter together return within it even when the
+   * network hangs. Default `2000`.
+   */
+  readonly shutdownTimeoutMillis?: number | undefined;
+  /**
    * Where `SENTRY_*` variables are read from. Default: `process.env` where there is one.
    * `false` reads none.
    */
@@ -53,11 +60,23 @@ export interface ResolvedClientOptions {
   readonly strictTraceContinuation: boolean;
   readonly sendDefaultPii: boolean;
   readonly sdk: SdkInfo;
+  readonly shutdownTimeoutMillis: number;
 }
+
+/** Default of {@link ClientOptions.shutdownTimeoutMillis}: short, as a process exit cannot wait long. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 2000;
+/** Longest delay a Node timer takes; longer ones fire at once. */
+export const MAX_TIMER_MILLIS = 2 ** 31 - 1;
 
 /** The object that holds the options and the hook bus. */
 export interface Client extends HookRegistry, HookEmitter {
   readonly options: ResolvedClientOptions;
+  /**
+   * Transport health shared by the exporter (which updates it) and the sampler (which
+   * lowers the rate of new traces while it is unhealthy). Optional for clients made by
+   * another copy of this package.
+   */
+  readonly backpressure?: Backpressure;
 }
 
 /** Thrown by {@link createClient} for options that cannot work. */
@@ -76,6 +95,15 @@ export function resolveEnv(
   if (env !== undefined) return env;
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env ?? {};
+}
+
+/** A value as an error message shows it: strings quoted, so `'0.5'` is not mistaken for `0.5`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -138,6 +166,17 @@ export function createClient(options: ClientOptions = {}): Client {
     throw new InvalidOptionError('otel-sentry: option "sdk" must have a non-empty name and version');
   }
 
+  let shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
+  if (options.shutdownTimeoutMillis !== undefined) {
+    const value = options.shutdownTimeoutMillis as unknown;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MILLIS) {
+      throw new InvalidOptionError(
+        `otel-sentry: option "shutdownTimeoutMillis" must be an integer number of milliseconds from 0 to ${MAX_TIMER_MILLIS}, got ${describeValue(value)}`,
+      );
+    }
+    shutdownTimeoutMillis = value;
+  }
+
   const environmentOption = optionalString('environment', options.environment);
   const environmentEnv = nonEmpty(env.SENTRY_ENVIRONMENT);
   const resolved: ResolvedClientOptions = Object.freeze({
@@ -150,6 +189,7 @@ export function createClient(options: ClientOptions = {}): Client {
     strictTraceContinuation: options.strictTraceContinuation === true,
     sendDefaultPii: options.sendDefaultPii === true,
     sdk: Object.freeze({ name: sdk.name, version: sdk.version }),
+    shutdownTimeoutMillis,
   });
 
   const bus = new HookBus();
@@ -158,6 +198,7 @@ export function createClient(options: ClientOptions = {}): Client {
     on: (name: string, callback: AnyHookCallback) => bus.on(name, callback),
     emit: (name: string, ...args: unknown[]) => bus.emit(name, ...args),
     hasHooks: (name: string) => bus.hasHooks(name),
+    backpressure: new Backpressure(),
   };
   return Object.freeze(client);
 }

@@ -3,6 +3,8 @@
  *
  * Runs in Node, browsers, Deno, Bun and edge runtimes: nothing here imports a Node module.
  */
+
+export { Backpressure, MAX_DOWNSAMPLE_STEPS } from './backpressure.js';
 export {
   appendBaggage,
   BAGGAGE_MAX_BYTES,
@@ -19,8 +21,11 @@ export {
   type Client,
   type ClientOptions,
   createClient,
+  DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
+  describeValue,
   InvalidOptionError,
   isClient,
+  MAX_TIMER_MILLIS,
   type ResolvedClientOptions,
   resolveEnv,
 } from './client.js';
@@ -35,6 +40,7 @@ export {
   setSamplingDeferred,
   setSentryTraceFlags,
 } from './context.js';
+export { type DetachReason, getDetachReason } from './detached-transaction.js';
 export {
   type DynamicSamplingContext,
   deriveSampleRand,
@@ -76,6 +82,16 @@ export { createHeadDsc, type HeadDscFields } from './head-dsc.js';
 export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry } from './hooks.js';
 export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Dashed } from './ids.js';
 export { type IncomingDsc, readIncomingDsc } from './incoming-dsc.js';
+export {
+  booleanOption,
+  enumOption,
+  functionOption,
+  millisOption,
+  type NumberRule,
+  numberOption,
+  reportUnknownOptions,
+  stringOption,
+} from './option-checks.js';
 export { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
 export { DEFAULT_RETRY_AFTER_MS, parseRetryAfter, type RateLimitResponse, RateLimits } from './rate-limits.js';
 export { safeStringify } from './safe-json.js';
@@ -91,9 +107,19 @@ export {
   getLocalRoot,
   getSpanData,
   getTraceFrozenDsc,
+  isTransactionRoot,
   linkToLocalRoot,
   type SpanSentryData,
 } from './span-data.js';
+export {
+  type AssemblerDetachCallback,
+  type AssemblerDropCallback,
+  type SpanAssembly,
+  TRANSACTION_ASSEMBLER_DEFAULTS,
+  TransactionAssembler,
+  type TransactionAssemblerOptions,
+  type TransactionSink,
+} from './transaction-assembler.js';
 export type {
   ClientReport,
   DiscardReason,

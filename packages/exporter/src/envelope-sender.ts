@@ -1,7 +1,16 @@
 /**
- * The send pipeline: a bounded queue, a bounded number of requests in flight, per-category
- * rate limits read from every response, retries with backoff for network errors and 5xx,
- * and a count of everything that does not make it (client reports).
+ * The send pipeline between `export()` and the transport:
+ *
+ * - a queue bounded in count and in bytes, so a burst that a processor hands over in one
+ *   call fits whenever there is room, and what does not fit is shed at once and counted —
+ *   the application never waits on delivery;
+ * - many requests in flight, because a round trip to Sentry takes ~100 ms and N requests in
+ *   flight carry at most 10·N envelopes a second; the limit grows step by step with demand,
+ *   so a burst does not open hundreds of connections (and TLS handshakes) at once;
+ * - per-category rate limits read from every response, retries with backoff for network
+ *   errors and 5xx, the offline store for network failures;
+ * - a health signal (queue overflowing, failing, rate limited) for backpressure;
+ * - `close()`, which stops everything at a deadline and hands back what was not delivered.
  */
 import {
   type ClientReport,
@@ -10,6 +19,7 @@ import {
   type Envelope,
   type EnvelopeItem,
   itemTypeToCategory,
+  MAX_TIMER_MILLIS,
   parseRetryAfter,
   type RateLimits,
   serializeEnvelope,
@@ -17,7 +27,7 @@ import {
 } from '@otel-sentry/core';
 import type { ClientReportRecorder } from './client-reports.js';
 import { exporterDiag } from './diag.js';
-import { type BackoffOptions, backoffDelay, isRetryableStatus, sleep } from './retry.js';
+import { type BackoffOptions, backoffDelay, isRetryableStatus } from './retry.js';
 import type { EnvelopeTransport, TransportResponse } from './types.js';
 
 /** Where envelopes that could not be sent for lack of network go (the offline queue). */
@@ -33,18 +43,37 @@ export interface EnvelopeSenderOptions {
   readonly transport: EnvelopeTransport;
   readonly rateLimits: RateLimits;
   readonly reports: ClientReportRecorder;
+  /** Most envelopes queued or in flight. */
   readonly maxQueueSize: number;
+  /** Most bytes (serialized envelopes, queued or in flight). */
+  readonly maxQueueBytes: number;
+  /** Most requests in flight once demand has grown the limit. */
   readonly maxConcurrent: number;
+  /** Requests in flight allowed at first; the limit grows from here with demand. Default 8. */
+  readonly initialConcurrent?: number | undefined;
   readonly maxRetries: number;
   /** The backoff between retries. */
   readonly backoff: BackoffOptions;
   /** Longest wait for one retry, whatever `Retry-After` says. */
-  readonly maxRetryDelayMs: number;
+  readonly maxRetryDelayMillis: number;
   /** Called for every envelope once its fate is known. */
   readonly onResult: (envelope: Envelope, result: TransportResult, delivered: boolean) => void;
   /** Where network failures go instead of being dropped. */
   offline?: OfflineStore | undefined;
+  /** What the logs call the destination. Default `Sentry`. */
+  readonly label?: string | undefined;
 }
+
+/** An envelope handed back by {@link EnvelopeSender.close}: not delivered by the deadline. */
+export interface Undelivered {
+  readonly envelope: Envelope;
+  readonly body: string | Uint8Array;
+}
+
+/** How often the in-flight limit may grow, and by how much at most: new sockets come in small steps. */
+const GROWTH_INTERVAL_MILLIS = 25;
+const GROWTH_STEP = 16;
+const DEFAULT_INITIAL_CONCURRENT = 8;
 
 /** Transaction items serialized ahead (string payloads) remember their span count here. */
 const spanCounts = new WeakMap<EnvelopeItem, number>();
@@ -76,7 +105,12 @@ function reportOf(item: EnvelopeItem): ClientReport | undefined {
 /** Counts the drop of one item: a transaction also counts its spans and itself as `span`. */
 export function recordItemDrop(reports: ClientReportRecorder, reason: DiscardReason, item: EnvelopeItem): void {
   const type = item.headers.type;
-  if (type === 'client_report') return; // never reported as dropped
+  if (type === 'client_report') {
+    // Reports are never counted as dropped; their counts ride with the next report.
+    const report = reportOf(item);
+    if (report) reports.restore(report);
+    return;
+  }
   const category: DataCategory = itemTypeToCategory(type);
   if (type === 'sessions') {
     const aggregates = (item.payload as { aggregates?: unknown[] } | null)?.aggregates;
@@ -87,20 +121,44 @@ export function recordItemDrop(reports: ClientReportRecorder, reason: DiscardRea
   if (type === 'transaction') reports.record(reason, 'span', spanCountOf(item) + 1);
 }
 
+/** Counts the drop of every item of an envelope. */
+export function recordEnvelopeDrop(reports: ClientReportRecorder, reason: DiscardReason, envelope: Envelope): void {
+  for (const item of envelope.items) recordItemDrop(reports, reason, item);
+}
+
+function byteSize(body: string | Uint8Array): number {
+  // A string's length is what it occupies in memory (one byte a character for the ASCII
+  // that envelopes mostly are); exact UTF-8 counting here would cost a pass over every body.
+  return body.length;
+}
+
 interface Outgoing {
-  envelope: Envelope;
-  body: string | Uint8Array | undefined;
+  readonly envelope: Envelope;
+  body: string | Uint8Array;
+  readonly bytes: number;
+  /** Its fate is decided (delivered, dropped, stored, or handed back by `close`). */
+  settled: boolean;
 }
 
 /** See the module comment. */
 export class EnvelopeSender {
-  readonly #o: EnvelopeSenderOptions & { offline?: OfflineStore | undefined };
+  readonly #o: EnvelopeSenderOptions;
   readonly #queue: Outgoing[] = [];
-  #inFlight = 0;
+  /** Index of the next envelope to send: the queue is consumed from the front without shifting. */
+  #head = 0;
+  readonly #active = new Set<Outgoing>();
+  #bytes = 0;
+  #limit: number;
+  #lastGrowth = 0;
+  #growthTimer: ReturnType<typeof setTimeout> | undefined;
   #idleWaiters: Array<() => void> = [];
+  readonly #sleeps = new Set<{ timer: ReturnType<typeof setTimeout>; resolve: () => void }>();
+  #closed = false;
+  #troubleSinceCheck = false;
 
   constructor(options: EnvelopeSenderOptions) {
     this.#o = { ...options };
+    this.#limit = Math.min(options.maxConcurrent, options.initialConcurrent ?? DEFAULT_INITIAL_CONCURRENT);
   }
 
   /** Sets where envelopes go when the network is down. */
@@ -110,35 +168,77 @@ export class EnvelopeSender {
 
   /** Envelopes queued or in flight. */
   get pending(): number {
-    return this.#queue.length + this.#inFlight;
+    return this.#queue.length - this.#head + this.#active.size;
+  }
+
+  /** Serialized bytes queued or in flight. */
+  get pendingBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Requests allowed in flight now (grows with demand up to `maxConcurrent`). */
+  get concurrency(): number {
+    return this.#limit;
   }
 
   /**
-   * Queues an envelope. Rate-limited items are dropped (and counted) first; an envelope
-   * that does not fit in the queue is dropped (and counted). Returns whether it was queued.
+   * Whether the transport kept up since the last call: no envelope shed for lack of room,
+   * no send failure, the queue not nearly full, and no transaction rate limit in force.
+   * Read by the backpressure check.
    */
-  enqueue(envelope: Envelope): boolean {
-    if (!this.#dropRateLimited(envelope)) return false;
-    if (this.pending >= this.#o.maxQueueSize) {
-      this.#drop(envelope, 'queue_overflow', {});
-      exporterDiag.warn(`send queue full (${this.#o.maxQueueSize}): an envelope was dropped`);
+  takeHealth(now = Date.now()): boolean {
+    // Nearly full counts as full: by the next check it would be shedding.
+    const nearlyFull = this.pending >= this.#o.maxQueueSize * 0.9 || this.#bytes >= this.#o.maxQueueBytes * 0.9;
+    const healthy = !this.#troubleSinceCheck && !nearlyFull && !this.#o.rateLimits.isRateLimited('transaction', now);
+    this.#troubleSinceCheck = false;
+    return healthy;
+  }
+
+  /**
+   * Queues an envelope and serializes it now, so the queue's bytes are known. Rate-limited
+   * items are dropped (and counted) first; an envelope that does not fit is dropped (and
+   * counted) at once. Returns whether it was queued.
+   */
+  enqueue(envelope: Envelope, body?: string | Uint8Array): boolean {
+    if (this.#closed) {
+      this.#drop(envelope, 'network_error', { error: new Error('the sender is closed') });
       return false;
     }
-    this.#queue.push({ envelope, body: undefined });
+    let text = body;
+    const itemsBefore = envelope.items.length;
+    if (!this.#dropRateLimited(envelope)) return false;
+    if (text === undefined || envelope.items.length !== itemsBefore) {
+      envelope.headers.sent_at ??= new Date().toISOString();
+      text = serializeEnvelope(envelope);
+    }
+    const bytes = byteSize(text);
+    if (this.pending >= this.#o.maxQueueSize || this.#bytes + bytes > this.#o.maxQueueBytes) {
+      this.#troubleSinceCheck = true;
+      this.#drop(envelope, 'queue_overflow', {});
+      exporterDiag.warn(
+        `send queue to ${this.#o.label ?? 'Sentry'} full (${this.pending} envelopes, ${this.#bytes} bytes): an envelope was dropped`,
+      );
+      return false;
+    }
+    this.#queue.push({ envelope, body: text, bytes, settled: false });
+    this.#bytes += bytes;
     this.#pump();
     return true;
   }
 
-  /** Resolves once nothing is queued or in flight, or with false after `timeoutMs`. */
-  drain(timeoutMs: number): Promise<boolean> {
+  /** Resolves once nothing is queued or in flight (true), or with false after `timeoutMillis`. */
+  drain(timeoutMillis: number): Promise<boolean> {
     if (this.pending === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       let done = false;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        resolve(false);
-      }, timeoutMs);
+      const timer = setTimeout(
+        () => {
+          if (done) return;
+          done = true;
+          resolve(false);
+        },
+        Math.min(Math.max(0, timeoutMillis), MAX_TIMER_MILLIS),
+      );
       this.#idleWaiters.push(() => {
         if (done) return;
         done = true;
@@ -146,6 +246,40 @@ export class EnvelopeSender {
         resolve(true);
       });
     });
+  }
+
+  /**
+   * Stops for good: cancels retry waits, closes the transport (aborting requests in flight,
+   * so no connection stays open or is opened later), and hands back every envelope whose
+   * fate was not decided. Later `enqueue` calls drop and count.
+   */
+  close(): Undelivered[] {
+    this.#closed = true;
+    const undelivered: Undelivered[] = [];
+    const take = (out: Outgoing): void => {
+      if (out.settled) return;
+      out.settled = true;
+      undelivered.push({ envelope: out.envelope, body: out.body });
+    };
+    for (const out of this.#active) take(out);
+    for (let i = this.#head; i < this.#queue.length; i++) take(this.#queue[i]!);
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#active.clear();
+    this.#bytes = 0;
+    for (const sleep of this.#sleeps) {
+      clearTimeout(sleep.timer);
+      sleep.resolve();
+    }
+    this.#sleeps.clear();
+    if (this.#growthTimer !== undefined) clearTimeout(this.#growthTimer);
+    try {
+      this.#o.transport.close?.();
+    } catch (error) {
+      exporterDiag.error('closing the transport failed', error);
+    }
+    this.#wakeIdle();
+    return undelivered;
   }
 
   /** Removes rate-limited items; returns false when none is left. */
@@ -158,12 +292,7 @@ export class EnvelopeSender {
       const item = items[i]!;
       if (limits.isRateLimited(itemTypeToCategory(item.headers.type), now)) {
         kept ??= items.slice(0, i);
-        if (item.headers.type === 'client_report') {
-          const report = reportOf(item);
-          if (report) this.#o.reports.restore(report);
-        } else {
-          recordItemDrop(this.#o.reports, 'ratelimit_backoff', item);
-        }
+        recordItemDrop(this.#o.reports, 'ratelimit_backoff', item);
       } else if (kept !== undefined) {
         kept.push(item);
       }
@@ -178,74 +307,115 @@ export class EnvelopeSender {
   }
 
   #drop(envelope: Envelope, reason: DiscardReason, result: TransportResult): void {
-    for (const item of envelope.items) {
-      if (item.headers.type === 'client_report') {
-        // Reports are never counted as dropped; their counts ride with the next report.
-        const report = reportOf(item);
-        if (report) this.#o.reports.restore(report);
-      } else {
-        recordItemDrop(this.#o.reports, reason, item);
-      }
-    }
+    recordEnvelopeDrop(this.#o.reports, reason, envelope);
     this.#o.onResult(envelope, result, false);
   }
 
+  /** Marks `out` decided; false when it already was (closed meanwhile). */
+  #settle(out: Outgoing): boolean {
+    if (out.settled) return false;
+    out.settled = true;
+    return true;
+  }
+
   #pump(): void {
-    while (this.#inFlight < this.#o.maxConcurrent && this.#queue.length > 0) {
-      const next = this.#queue.shift()!;
-      this.#inFlight++;
+    if (this.#closed) return;
+    const waiting = this.#queue.length - this.#head;
+    if (waiting > 0 && this.#active.size >= this.#limit && this.#limit < this.#o.maxConcurrent) {
+      // Saturated with work waiting: grow one step once the limit has been full for a growth
+      // interval, and look again after the next one even if no request completes meanwhile.
+      const now = Date.now();
+      if (this.#lastGrowth === 0) {
+        this.#lastGrowth = now;
+      } else if (now - this.#lastGrowth >= GROWTH_INTERVAL_MILLIS) {
+        this.#lastGrowth = now;
+        this.#limit = Math.min(this.#o.maxConcurrent, this.#limit + Math.min(this.#limit, GROWTH_STEP));
+      }
+      this.#growthTimer ??= setTimeout(() => {
+        this.#growthTimer = undefined;
+        this.#pump();
+      }, GROWTH_INTERVAL_MILLIS);
+      (this.#growthTimer as { unref?: () => void }).unref?.();
+    }
+    while (this.#active.size < this.#limit && this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as Outgoing;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue.splice(0, this.#head);
+        this.#head = 0;
+      }
+      this.#active.add(next);
       this.#sendOne(next)
         .catch((error: unknown) => {
           exporterDiag.error('unexpected failure while sending an envelope', error);
-          this.#drop(next.envelope, 'internal_sdk_error', { error });
+          if (this.#settle(next)) this.#drop(next.envelope, 'internal_sdk_error', { error });
         })
         .finally(() => {
-          this.#inFlight--;
+          if (this.#active.delete(next)) this.#bytes -= next.bytes;
           this.#pump();
-          if (this.pending === 0) {
-            const waiters = this.#idleWaiters;
-            this.#idleWaiters = [];
-            for (const w of waiters) w();
-          }
+          if (this.pending === 0) this.#wakeIdle();
         });
+    }
+    if (this.#head === this.#queue.length && this.#head > 0) {
+      this.#queue.length = 0;
+      this.#head = 0;
     }
   }
 
-  #serialize(out: Outgoing): string | Uint8Array {
-    if (out.body === undefined) {
-      out.envelope.headers.sent_at = new Date().toISOString();
-      out.body = serializeEnvelope(out.envelope);
-    }
-    return out.body;
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Waits `ms`, unless `close` ends the wait first. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(
+          () => {
+            this.#sleeps.delete(entry);
+            resolve();
+          },
+          Math.min(Math.max(0, ms), MAX_TIMER_MILLIS),
+        ),
+        resolve,
+      };
+      this.#sleeps.add(entry);
+    });
   }
 
   async #sendOne(out: Outgoing): Promise<void> {
     const { envelope } = out;
     // A limit may have arrived while the envelope waited in the queue.
-    if (!this.#dropRateLimited(envelope)) return;
+    if (!this.#dropRateLimitedBeforeSend(out)) return;
     for (let attempt = 0; ; attempt++) {
-      const body = this.#serialize(out);
       let response: TransportResponse;
       try {
-        response = await this.#o.transport.send({ body });
+        response = await this.#o.transport.send({ body: out.body });
       } catch (error) {
+        if (out.settled) return;
         if (attempt < this.#o.maxRetries) {
-          await sleep(backoffDelay(attempt, this.#o.backoff));
-          if (!this.#dropRateLimited(envelope)) return;
-          out.body = undefined;
+          await this.#sleep(backoffDelay(attempt, this.#o.backoff));
+          if (out.settled || !this.#dropRateLimitedBeforeSend(out)) return;
           continue;
         }
+        this.#troubleSinceCheck = true;
         await this.#networkFailure(out, error);
         return;
       }
       this.#o.rateLimits.update(response);
+      if (out.settled) return;
       const status = response.statusCode;
       if (status >= 200 && status < 300) {
+        out.settled = true;
         this.#o.offline?.networkUp();
         this.#o.onResult(envelope, { statusCode: status }, true);
         return;
       }
       if (status === 429) {
+        out.settled = true;
+        this.#troubleSinceCheck = true;
         this.#drop(envelope, 'ratelimit_backoff', { statusCode: status });
         return;
       }
@@ -253,16 +423,28 @@ export class EnvelopeSender {
         const delay = response.retryAfter
           ? parseRetryAfter(response.retryAfter)
           : backoffDelay(attempt, this.#o.backoff);
-        await sleep(Math.min(delay, this.#o.maxRetryDelayMs));
-        if (!this.#dropRateLimited(envelope)) return;
-        out.body = undefined;
+        await this.#sleep(Math.min(delay, this.#o.maxRetryDelayMillis));
+        if (out.settled || !this.#dropRateLimitedBeforeSend(out)) return;
         continue;
       }
       // 413 (too large) and other 4xx never succeed on retry; exhausted 5xx ends here too.
-      exporterDiag.warn(`Sentry answered ${status}: an envelope was dropped`);
+      out.settled = true;
+      this.#troubleSinceCheck = true;
+      exporterDiag.warn(`${this.#o.label ?? 'Sentry'} answered ${status}: an envelope was dropped`);
       this.#drop(envelope, 'send_error', { statusCode: status });
       return;
     }
+  }
+
+  /** Drops rate-limited items before a (re)send; re-serializes when items went. False: nothing left. */
+  #dropRateLimitedBeforeSend(out: Outgoing): boolean {
+    const before = out.envelope.items.length;
+    if (!this.#dropRateLimited(out.envelope)) {
+      out.settled = true;
+      return false;
+    }
+    if (out.envelope.items.length !== before) out.body = serializeEnvelope(out.envelope);
+    return true;
   }
 
   async #networkFailure(out: Outgoing, error: unknown): Promise<void> {
@@ -272,18 +454,19 @@ export class EnvelopeSender {
     if (offline !== undefined && storable.length > 0) {
       const reports = envelope.items.filter((i) => i.headers.type === 'client_report');
       const stored = await offline.store(
-        reports.length === 0 ? this.#serialize(out) : serializeEnvelope({ headers: envelope.headers, items: storable }),
+        reports.length === 0 ? out.body : serializeEnvelope({ headers: envelope.headers, items: storable }),
       );
+      if (out.settled) return;
       if (stored) {
+        out.settled = true;
         // Client reports are never stored offline: their counts go back for the next report.
-        for (const item of reports) {
-          const report = reportOf(item);
-          if (report) this.#o.reports.restore(report);
-        }
+        for (const item of reports) recordItemDrop(this.#o.reports, 'network_error', item);
         this.#o.onResult(envelope, { error }, false);
         return;
       }
     }
+    if (out.settled) return;
+    out.settled = true;
     exporterDiag.warn('network error after retries: an envelope was dropped', error);
     this.#drop(envelope, 'network_error', { error });
   }

@@ -1,9 +1,10 @@
 /**
- * `SentryEnvelopeExporter`: an OpenTelemetry `SpanExporter` that turns local-root groups of
- * spans into Sentry transactions, `exception` span events into error events, and sends
- * them — with sessions and client reports — to Sentry, a Spotlight sidecar or a local outbox.
+ * `SentryEnvelopeExporter`: the OpenTelemetry `SpanExporter` contract over the pieces that
+ * do the work — the transaction assembler (for spans no `SentrySpanProcessor` assembled),
+ * the event pipeline (spans → events → envelopes), the heartbeat (sessions and client
+ * reports), and the senders (a bounded queue and many requests in flight over the platform
+ * transport) — plus backpressure and the one shutdown deadline.
  */
-import { type Attributes, SpanStatusCode } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   type Client,
@@ -15,63 +16,40 @@ import {
   type Dsn,
   dsnToString,
   type Envelope,
-  type EnvelopeItem,
-  getSpanData,
   InvalidOptionError,
+  isClient,
   parseDsn,
   parseEnvelope,
   RateLimits,
   type ReadableSpanLike,
   resolveEnv,
-  type SentryEvent,
   serializeEnvelope,
   type TransportResult,
 } from '@otel-sentry/core';
 import { ClientReportRecorder } from './client-reports.js';
+import {
+  createSentryTransport,
+  createSpotlightTransport,
+  type Destination,
+  LazyOutboxTransport,
+} from './destination.js';
 import { exporterDiag } from './diag.js';
-import { EnvelopeSender, type OfflineStore, recordItemDrop, setItemSpanCount } from './envelope-sender.js';
-import { DEFAULT_MAX_EVENT_BYTES, fitsIn, serializeWithinLimit } from './event-size.js';
-import { createSentryTransport } from './http-transport.js';
+import { EnvelopeSender, type OfflineStore, recordEnvelopeDrop, type Undelivered } from './envelope-sender.js';
+import { EventPipeline } from './event-pipeline.js';
+import { Heartbeat } from './heartbeat.js';
 import type { OfflineQueue } from './node/offline-queue.js';
+import { MAX_RETRY_DELAY_MILLIS, type ResolvedExporterOptions, resolveExporterOptions } from './options.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { Scrubber } from './scrubber.js';
-import { ReleaseHealth, type RequestOutcome } from './sessions.js';
-import {
-  exceptionEventsToErrors,
-  hasExceptionEvents,
-  isServerSpan,
-  type MappingContext,
-  spansToTransaction,
-} from './span-to-event.js';
-import { createSpotlightTransport, resolveSpotlightUrl } from './spotlight.js';
-import { traceDscOf, traceHeader } from './trace-header.js';
+import { resolveSpotlightUrl } from './spotlight.js';
 import { TransactionAssembler } from './transaction-assembler.js';
-import type {
-  ConnectionCheckResult,
-  EnvelopeTransport,
-  ExporterStats,
-  OfflineQueueOptions,
-  SentryEnvelopeExporterOptions,
-  TransportResponse,
-} from './types.js';
+import type { ConnectionCheckResult, ExporterStats, SentryEnvelopeExporterOptions } from './types.js';
 
 /** The client hook other components emit their drops on: `(reason, category, quantity)`. */
 const DISCARDED_EVENT_HOOK = 'discardedEvent';
 
-const DEFAULTS = {
-  orphanTimeoutMs: 5000,
-  maxPendingSpans: 10_000,
-  maxSpansPerTransaction: 1000,
-  maxQueueSize: 100,
-  maxConcurrentRequests: 4,
-  requestTimeoutMs: 10_000,
-  maxRetries: 5,
-  compressionThreshold: 32 * 1024,
-  clientReportIntervalMs: 30_000,
-  sessionFlushIntervalMs: 60_000,
-  maxRetryDelayMs: 30_000,
-  flushTimeoutMs: 30_000,
-} as const;
+/** Share of the shutdown deadline kept for writing undelivered envelopes to the offline queue. */
+const OFFLINE_RESERVE_SHARE = 0.2;
 
 type SpanExporterLike = {
   export(spans: ReadableSpanLike[], resultCallback: (result: ExportResult) => void): void;
@@ -84,8 +62,11 @@ type SpanExporterLike = {
  * with a different one is a configuration mistake (the propagator would fill the DSC with
  * one project's key while the exporter sends to another), reported now rather than guessed.
  */
-function resolveDsn(option: string | undefined, fromClient: Dsn | undefined): Dsn | undefined {
+function resolveDsn(option: unknown, fromClient: Dsn | undefined): Dsn | undefined {
   if (option === undefined || option === '') return fromClient;
+  if (typeof option !== 'string') {
+    throw new InvalidOptionError('otel-sentry/exporter: option "dsn" must be a DSN string');
+  }
   let own: Dsn;
   try {
     own = parseDsn(option);
@@ -105,99 +86,88 @@ function isNode(): boolean {
   return typeof proc?.versions?.node === 'string';
 }
 
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && value > 0 ? value : fallback;
-}
-
-function nonNegative(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && value >= 0 ? value : fallback;
-}
-
-function unref(timer: ReturnType<typeof setInterval>): void {
+function unref(timer: ReturnType<typeof setTimeout>): void {
   (timer as { unref?: () => void }).unref?.();
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+/** Resolves after `ms` (unref'd: a deadline must never keep the process alive on its own). */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => unref(setTimeout(resolve, Math.max(0, ms))));
 }
 
-/** A transport that loads the Node-only file outbox on first use, so the main entry stays runtime-neutral. */
-class LazyOutboxTransport implements EnvelopeTransport {
-  readonly dir: string;
-  #inner: Promise<EnvelopeTransport | undefined> | undefined;
-
-  constructor(dir: string) {
-    this.dir = dir;
+/** A one-line account of undelivered envelopes, by item type: `3 transaction, 1 event`. */
+function describeItems(envelopes: readonly Undelivered[]): string {
+  const counts = new Map<string, number>();
+  for (const { envelope } of envelopes) {
+    for (const item of envelope.items) counts.set(item.headers.type, (counts.get(item.headers.type) ?? 0) + 1);
   }
-
-  async send(request: { body: string | Uint8Array }): Promise<TransportResponse> {
-    this.#inner ??= import('./node/file-outbox.js').then(
-      (m) => {
-        const outbox = new m.FileOutboxTransport(this.dir);
-        exporterDiag.info(`no DSN and no Spotlight: writing envelopes to ${outbox.dir}`);
-        return outbox;
-      },
-      (error: unknown) => {
-        exporterDiag.warn('no DSN and no Spotlight, and no file system here: envelopes are dropped', error);
-        return undefined;
-      },
-    );
-    const inner = await this.#inner;
-    // 400: counted as a send error, never retried.
-    return inner === undefined ? { statusCode: 400 } : inner.send(request);
-  }
+  return [...counts].map(([type, n]) => `${n} ${type}`).join(', ');
 }
 
 /**
  * Exports OpenTelemetry spans to Sentry as transactions and errors, with sessions and client
- * reports, over a transport that honours rate limits, retries and never loses anything
- * silently.
+ * reports, over a transport that keeps up with production traffic, honours rate limits,
+ * retries, and never loses anything silently.
  *
  * @example
  * ```ts
- * const exporter = new SentryEnvelopeExporter({ dsn: process.env.SENTRY_DSN });
- * const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+ * const client = createClient({ dsn: process.env.SENTRY_DSN });
+ * const exporter = new SentryEnvelopeExporter({ client });
+ * const provider = new BasicTracerProvider({
+ *   sampler: new SentrySampler({ client }),
+ *   spanProcessors: [new SentrySpanProcessor({ client, exporter })],
+ * });
  * ```
  */
 export class SentryEnvelopeExporter implements SpanExporterLike {
   /** The client: options and hook bus, shared with the propagator and span processor when given. */
   readonly client: Client;
-  readonly #options: SentryEnvelopeExporterOptions;
-  readonly #scrubber: Scrubber;
+  readonly #o: ResolvedExporterOptions;
   readonly #assembler: TransactionAssembler;
   readonly #rateLimits = new RateLimits();
   readonly #reports = new ClientReportRecorder();
   readonly #sender: EnvelopeSender;
-  readonly #primary: EnvelopeTransport;
-  readonly #destination: ConnectionCheckResult['destination'];
-  readonly #spotlight: EnvelopeTransport | undefined;
-  readonly #spotlightPending = new Set<Promise<unknown>>();
-  readonly #fixedRelease: string | undefined;
-  readonly #fixedEnvironment: string | undefined;
-  readonly #maxEventBytes: number;
-  readonly #maxSpans: number;
-  readonly #platform = isNode() ? 'node' : 'javascript';
-  readonly #sessionMode: 'server' | 'application' | false;
+  readonly #destination: Destination;
+  readonly #spotlight: EnvelopeSender | undefined;
+  readonly #heartbeat: Heartbeat;
+  readonly #pipeline: EventPipeline;
   readonly #timers: Array<ReturnType<typeof setInterval>> = [];
+  readonly #dsn: Dsn | undefined;
+  readonly #unsubscribe: () => void;
   #expiryTimer: ReturnType<typeof setInterval> | undefined;
-  #health: ReleaseHealth | undefined;
   #offline: Promise<OfflineQueue | undefined> | undefined;
   #shutdownPromise: Promise<void> | undefined;
-  #spotlightWarned = false;
   readonly #stats: ExporterStats = {
     transactions: 0,
     errors: 0,
     envelopesSent: 0,
     truncatedStrings: 0,
     trimmedSpans: 0,
+    undeliveredAtShutdown: 0,
   };
-  readonly #outboxDir: string | undefined;
-  readonly #dsn: Dsn | undefined;
-  readonly #unsubscribe: () => void;
 
-  /** Creates the exporter. Throws only for configuration that cannot work (a malformed DSN). */
+  /**
+   * Creates the exporter. Every option is checked here: one that cannot work throws an
+   * `InvalidOptionError` naming it, so nothing fails later in the application's path.
+   */
   constructor(options: SentryEnvelopeExporterOptions = {}) {
-    this.#options = options;
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionError('otel-sentry/exporter: options must be an object, e.g. { dsn }');
+    }
+    if (options.client !== undefined && !isClient(options.client)) {
+      throw new InvalidOptionError(
+        'otel-sentry/exporter: option "client" must be a client made by createClient() of @otel-sentry/core',
+      );
+    }
+    const transportOption = options.transport as unknown;
+    if (
+      transportOption !== undefined &&
+      (typeof transportOption !== 'object' ||
+        transportOption === null ||
+        typeof (transportOption as { send?: unknown }).send !== 'function')
+    ) {
+      throw new InvalidOptionError('otel-sentry/exporter: option "transport" must have a send(request) method');
+    }
     const env = resolveEnv(options.env);
     this.client =
       options.client ??
@@ -206,22 +176,19 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
         release: options.release,
         environment: options.environment,
         sendDefaultPii: options.sendDefaultPii,
+        shutdownTimeoutMillis: options.shutdownTimeoutMillis,
         env: options.env,
       });
+    const o = resolveExporterOptions(options, this.client);
+    this.#o = o;
     const co = this.client.options;
-    this.#fixedRelease = options.release ?? co.release;
+    const release = options.release ?? co.release;
     // A defaulted `production` must not hide the resource's `deployment.environment.name`.
-    this.#fixedEnvironment = options.environment ?? (co.environmentSource === 'default' ? undefined : co.environment);
-    this.#scrubber = new Scrubber({
-      sendDefaultPii: options.sendDefaultPii ?? co.sendDefaultPii,
-      denyKeys: options.denyKeys,
-      allowKeys: options.allowKeys,
-    });
-    this.#maxEventBytes = positive(options.maxEventBytes, DEFAULT_MAX_EVENT_BYTES);
-    this.#maxSpans = nonNegative(options.maxSpansPerTransaction, DEFAULTS.maxSpansPerTransaction);
+    const environment = options.environment ?? (co.environmentSource === 'default' ? undefined : co.environment);
+
     this.#assembler = new TransactionAssembler({
-      timeoutMs: positive(options.orphanTimeoutMs, DEFAULTS.orphanTimeoutMs),
-      maxPending: positive(options.maxPendingSpans, DEFAULTS.maxPendingSpans),
+      orphanTimeoutMillis: o.orphanTimeoutMillis,
+      maxBufferedSpans: o.maxBufferedSpans,
       onDrop: (count, why) => {
         const reason: DiscardReason = why === 'overflow' ? 'buffer_overflow' : 'insufficient_data';
         this.#reports.record(reason, 'span', count);
@@ -231,48 +198,50 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       },
     });
 
-    const timeoutMs = positive(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs);
     const spotlightUrl = resolveSpotlightUrl(options.spotlight, env);
-    const dsn = resolveDsn(options.dsn, co.dsn);
-    this.#dsn = dsn;
-    if (options.transport !== undefined) {
-      this.#primary = options.transport;
-      this.#destination = 'sentry';
-    } else if (dsn !== undefined) {
-      this.#primary = createSentryTransport(dsn, co.sdk, {
-        timeoutMs,
-        compressionThreshold: nonNegative(options.compressionThreshold, DEFAULTS.compressionThreshold),
-      });
-      this.#destination = 'sentry';
-    } else if (spotlightUrl !== undefined) {
-      this.#primary = createSpotlightTransport(spotlightUrl, timeoutMs);
-      this.#destination = 'spotlight';
-    } else {
-      const outbox = new LazyOutboxTransport(options.outboxDir ?? 'sentry-outbox');
-      this.#outboxDir = outbox.dir;
-      this.#primary = outbox;
-      this.#destination = 'outbox';
-    }
-    if (this.#destination === 'sentry' && spotlightUrl !== undefined) {
-      this.#spotlight = createSpotlightTransport(spotlightUrl, timeoutMs);
-    }
-
+    this.#dsn = resolveDsn(options.dsn, co.dsn);
+    this.#destination = this.#chooseDestination(options, o, spotlightUrl, env);
     this.#sender = new EnvelopeSender({
-      transport: this.#primary,
+      transport: this.#destination.transport,
       rateLimits: this.#rateLimits,
       reports: this.#reports,
-      maxQueueSize: positive(options.maxQueueSize, DEFAULTS.maxQueueSize),
-      maxConcurrent: positive(options.maxConcurrentRequests, DEFAULTS.maxConcurrentRequests),
-      maxRetries: nonNegative(options.maxRetries, DEFAULTS.maxRetries),
-      maxRetryDelayMs: DEFAULTS.maxRetryDelayMs,
-      backoff: {
-        ...DEFAULT_BACKOFF,
-        initialMs: positive(options.retryInitialDelayMs, DEFAULT_BACKOFF.initialMs),
-        maxMs: positive(options.retryMaxDelayMs, DEFAULT_BACKOFF.maxMs),
-      },
+      maxQueueSize: o.maxQueueSize,
+      maxQueueBytes: o.maxQueueBytes,
+      maxConcurrent: this.#destination.kind === 'sentry' ? o.maxConcurrentRequests : 4,
+      maxRetries: this.#destination.kind === 'sentry' ? o.maxRetries : 0,
+      maxRetryDelayMillis: MAX_RETRY_DELAY_MILLIS,
+      backoff: { ...DEFAULT_BACKOFF, initialMs: o.retryInitialDelayMillis, maxMs: o.retryMaxDelayMillis },
       onResult: (envelope, result, delivered) => this.#afterSend(envelope, result, delivered),
+      label: this.#destination.kind === 'sentry' ? 'Sentry' : this.#destination.kind,
     });
-    if (options.offline && this.#destination === 'sentry') this.#setUpOffline(options.offline);
+    if (this.#destination.kind === 'sentry' && spotlightUrl !== undefined) {
+      this.#spotlight = this.#spotlightSender(spotlightUrl, o);
+    }
+    if (o.offline !== undefined && this.#destination.kind === 'sentry') this.#setUpOffline(o.offline);
+
+    this.#heartbeat = new Heartbeat({
+      client: this.client,
+      reports: this.#reports,
+      sessionMode: o.sessionMode,
+      submit: (envelope) => this.#submit(envelope),
+    });
+    this.#pipeline = new EventPipeline({
+      client: this.client,
+      options: o,
+      scrubber: new Scrubber({
+        sendDefaultPii: options.sendDefaultPii ?? co.sendDefaultPii,
+        denyKeys: o.denyKeys,
+        allowKeys: o.allowKeys,
+      }),
+      reports: this.#reports,
+      stats: this.#stats,
+      heartbeat: this.#heartbeat,
+      publicKey: this.#dsn?.publicKey,
+      release,
+      environment,
+      platform: isNode() ? 'node' : 'javascript',
+      submit: (envelope) => this.#submit(envelope),
+    });
 
     // The span processor emits its drops on the shared client; they belong in our client reports.
     this.#unsubscribe = this.client.on(
@@ -284,21 +253,13 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       },
     );
 
-    const reportInterval = positive(options.clientReportIntervalMs, DEFAULTS.clientReportIntervalMs);
-    this.#addTimer(() => this.#sendClientReport(), reportInterval);
-
-    this.#sessionMode = options.sessionMode ?? 'server';
-    if (this.#sessionMode !== false) {
-      if (this.#fixedRelease !== undefined) {
-        this.#startSession(this.#fixedRelease, this.#fixedEnvironment ?? 'production');
-      }
-      if (this.#sessionMode === 'server') {
-        this.#addTimer(
-          () => this.#sendAggregates(),
-          positive(options.sessionFlushIntervalMs, DEFAULTS.sessionFlushIntervalMs),
-        );
-      }
+    this.#addTimer(() => this.#heartbeat.sendClientReport(), o.clientReportIntervalMillis);
+    this.#addTimer(() => this.#checkBackpressure(), o.backpressureIntervalMillis);
+    if (o.sessionMode !== false && release !== undefined) {
+      this.#heartbeat.start(release, environment ?? 'production');
     }
+    if (o.sessionMode === 'server')
+      this.#addTimer(() => this.#heartbeat.sendAggregates(), o.sessionFlushIntervalMillis);
   }
 
   /** Counters of what was sent and trimmed. */
@@ -308,7 +269,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
 
   /** The outbox folder, when envelopes go to files (no DSN and no Spotlight). */
   get outboxDir(): string | undefined {
-    return this.#outboxDir;
+    return this.#destination.outboxDir;
   }
 
   /** Drop counts not yet sent in a client report. */
@@ -331,8 +292,9 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   }
 
   /**
-   * Exports a batch of spans. Whole transactions are mapped and queued at once; children
-   * whose root is still running wait (bounded) for it. Calls back `FAILED` after shutdown.
+   * Exports a batch of spans. Whole transactions are mapped and queued at once (the call
+   * never waits on the network); children whose root is still to come wait (bounded) for
+   * it. Calls back `FAILED` after shutdown.
    */
   export(spans: ReadableSpanLike[], resultCallback: (result: ExportResult) => void): void {
     if (this.#shutdownPromise !== undefined) {
@@ -341,7 +303,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     }
     try {
       const groups = this.#assembler.add(spans, Date.now());
-      for (const group of groups) this.#exportGroup(group.root, group.children);
+      for (const group of groups) this.#pipeline.exportGroup(group.root, group.children);
       this.#scheduleExpiry();
       resultCallback({ code: ExportResultCode.SUCCESS });
     } catch (error) {
@@ -351,17 +313,30 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     }
   }
 
-  /** Sends everything queued, then the pending client report. */
+  /**
+   * Sends everything queued and the pending client report; returns when that is done or
+   * when `shutdownTimeoutMillis` has passed, whichever comes first (nothing is dropped by
+   * the deadline: sending goes on).
+   */
   async forceFlush(): Promise<void> {
-    await this.#flush(DEFAULTS.flushTimeoutMs);
+    if (this.#shutdownPromise !== undefined) return this.#shutdownPromise;
+    const deadline = Date.now() + this.#o.shutdownTimeoutMillis;
+    await this.#drainUntil(deadline);
+    this.#heartbeat.sendClientReport();
+    await this.#drainUntil(deadline);
   }
 
   /**
-   * Stops the exporter: children still waiting for a root are counted as dropped, the
-   * session ends, everything queued is sent with a last client report. Idempotent.
+   * Stops the exporter within `shutdownTimeoutMillis`, even when the network hangs: the
+   * session ends, a last client report is queued, everything queued is sent until the
+   * deadline; then every request still open is aborted, no connection is opened again, and
+   * what was not delivered goes to the offline queue when it is on, else is counted and
+   * logged. Idempotent.
    */
   shutdown(): Promise<void> {
-    this.#shutdownPromise ??= this.#shutdown();
+    this.#shutdownPromise ??= this.#shutdown().catch((error: unknown) => {
+      exporterDiag.error('shutdown failed', error);
+    });
     return this.#shutdownPromise;
   }
 
@@ -371,229 +346,103 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
    */
   async checkConnection(): Promise<ConnectionCheckResult> {
     const started = Date.now();
-    const envelope = createEnvelope({ sent_at: new Date().toISOString(), sdk: this.#sdk() });
-    if (this.#health !== undefined) {
-      envelope.items.push({ headers: { type: 'session' }, payload: this.#health.update() });
+    const sdk = this.client.options.sdk;
+    const envelope = createEnvelope({
+      sent_at: new Date().toISOString(),
+      sdk: { name: sdk.name, version: sdk.version },
+    });
+    const session = this.#heartbeat.currentSession();
+    if (session !== undefined) {
+      envelope.items.push({ headers: { type: 'session' }, payload: session });
     } else {
       envelope.items.push({
         headers: { type: 'client_report' },
         payload: { timestamp: started / 1000, discarded_events: [] },
       });
     }
+    const destination = this.#destination.kind;
     try {
-      const response = await this.#primary.send({ body: serializeEnvelope(envelope) });
+      const response = await this.#destination.transport.send({ body: serializeEnvelope(envelope) });
       this.#rateLimits.update(response);
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       return {
         ok,
         status: response.statusCode,
-        latencyMs: Date.now() - started,
+        latencyMillis: Date.now() - started,
         rateLimited: this.#rateLimits.isAnyRateLimited(),
-        destination: this.#destination,
+        destination,
         ...(ok ? {} : { error: `status ${response.statusCode}` }),
       };
     } catch (error) {
       return {
         ok: false,
-        latencyMs: Date.now() - started,
+        latencyMillis: Date.now() - started,
         rateLimited: this.#rateLimits.isAnyRateLimited(),
-        destination: this.#destination,
+        destination,
         error: error instanceof Error ? error.message : String(error),
       };
     }
   }
 
-  // ---------------------------------------------------------------- mapping
-
-  #sdk(): { name: string; version: string } {
-    const sdk = this.client.options.sdk;
-    return { name: sdk.name, version: sdk.version };
+  /** Resends what the offline queue holds now. Resolves with how many envelopes were answered. */
+  async flushOffline(): Promise<number> {
+    const queue = await this.#offline;
+    return queue === undefined ? 0 : queue.flush();
   }
 
-  #releaseOf(resource: Attributes): string | undefined {
-    return this.#fixedRelease ?? str(resource['service.version']);
+  // ---------------------------------------------------------------- destinations
+
+  #chooseDestination(
+    options: SentryEnvelopeExporterOptions,
+    o: ResolvedExporterOptions,
+    spotlightUrl: string | undefined,
+    env: Readonly<Record<string, string | undefined>>,
+  ): Destination {
+    if (options.transport !== undefined) return { kind: 'sentry', transport: options.transport };
+    if (this.#dsn !== undefined) {
+      return { kind: 'sentry', transport: createSentryTransport(this.#dsn, this.client.options.sdk, o, env) };
+    }
+    if (spotlightUrl !== undefined) {
+      return { kind: 'spotlight', transport: createSpotlightTransport(spotlightUrl, o.requestTimeoutMillis) };
+    }
+    const outbox = new LazyOutboxTransport(options.outboxDir ?? 'sentry-outbox', o.maxOutboxFiles);
+    return { kind: 'outbox', transport: outbox, outboxDir: outbox.dir };
   }
 
-  #environmentOf(resource: Attributes): string {
-    return (
-      this.#fixedEnvironment ??
-      str(resource['deployment.environment.name']) ??
-      str(resource['deployment.environment']) ??
-      'production'
-    );
-  }
-
-  #exportGroup(root: ReadableSpanLike, children: ReadableSpanLike[]): void {
-    const resource = root.resource.attributes;
-    const release = this.#releaseOf(resource);
-    const environment = this.#environmentOf(resource);
-    if (this.#health === undefined && release !== undefined && this.#sessionMode !== false) {
-      this.#startSession(release, environment);
-    }
-
-    const ctx: MappingContext = {
-      scrubber: this.#scrubber,
-      release,
-      environment,
-      sdk: this.client.options.sdk,
-      platform: this.#platform,
-      maxSpans: this.#maxSpans,
-    };
-    const replayId = getSpanData(root)?.replayId;
-    // Nobody can edit the event: its spans are written straight to JSON.
-    const direct =
-      this.#options.beforeSend === undefined &&
-      !this.client.hasHooks('beforeSendEvent') &&
-      !this.client.hasHooks('beforeEnvelope');
-    const mapped = spansToTransaction(root, children, ctx, { replayId }, direct ? 'json' : 'objects');
-    if (mapped.droppedSpans > 0) {
-      this.#reports.record('buffer_overflow', 'span', mapped.droppedSpans);
-      this.#stats.trimmedSpans += mapped.droppedSpans;
-    }
-    const trace = traceHeader(
-      traceDscOf(root, () => ({
-        client: this.client,
-        publicKey: this.#dsn?.publicKey,
-        release,
-        environment,
-        transaction: mapped.event.transaction ?? root.name,
-        source: mapped.description.source,
-      })),
-      replayId,
-    );
-
-    // Errors first: each goes in its own envelope (events and transactions never share one).
-    let errorCount = 0;
-    let crashed = false;
-    const info = { replayId, transaction: mapped.event.transaction };
-    if (hasExceptionEvents(root)) {
-      for (const e of exceptionEventsToErrors(root, ctx, info)) {
-        errorCount++;
-        if (e.level === 'fatal') crashed = true;
-        this.#sendEvent(e, trace, 0);
-      }
-    }
-    for (const child of children) {
-      if (!hasExceptionEvents(child)) continue;
-      for (const e of exceptionEventsToErrors(child, ctx, info)) {
-        errorCount++;
-        this.#sendEvent(e, trace, 0);
-      }
-    }
-    if (errorCount > 0) this.#health?.addErrors(errorCount);
-
-    if (this.#sessionMode === 'server' && isServerSpan(root) && this.#health !== undefined) {
-      const outcome: RequestOutcome = crashed
-        ? 'crashed'
-        : root.status.code === SpanStatusCode.ERROR || errorCount > 0
-          ? 'errored'
-          : 'exited';
-      if (!this.#health.recordRequest(outcome, root.startTime[0] * 1000)) {
-        this.#reports.record('buffer_overflow', 'session', 1);
-      }
-    }
-
-    const json = mapped.json;
-    if (json !== undefined) {
-      if (fitsIn(json, this.#maxEventBytes)) {
-        this.#stats.transactions++;
-        this.#enqueueEvent(mapped.event, json, trace, children.length - mapped.droppedSpans);
-        return;
-      }
-      // Too big: the object path trims strings and spans.
-      const again = spansToTransaction(root, children, ctx, { replayId }, 'objects');
-      this.#sendEvent(again.event, trace, (again.event.spans as unknown[]).length);
-      return;
-    }
-    this.#sendEvent(mapped.event, trace, (mapped.event.spans as unknown[]).length);
-  }
-
-  /** Runs the event through the hooks, the size limit and into an envelope. */
-  #sendEvent(event: SentryEvent, trace: Record<string, string | undefined>, spanCount: number): void {
-    const isTransaction = event.type === 'transaction';
-    const category: DataCategory = isTransaction ? 'transaction' : 'error';
-    if (this.client.hasHooks('beforeSendEvent')) this.client.emit('beforeSendEvent', event);
-    let final: SentryEvent | null | undefined = event;
-    if (this.#options.beforeSend !== undefined) {
-      try {
-        final = this.#options.beforeSend(event);
-      } catch (error) {
-        exporterDiag.error('beforeSend threw; the event is sent as it was', error);
-      }
-      if (final === null || final === undefined) {
-        this.#reports.record('before_send', category, 1);
-        if (isTransaction) this.#reports.record('before_send', 'span', spanCount + 1);
-        return;
-      }
-    }
-    const spansBefore = Array.isArray(final.spans) ? final.spans.length : 0;
-    const sized = serializeWithinLimit(final, this.#maxEventBytes);
-    if (sized === undefined) {
-      exporterDiag.warn(`an event over ${this.#maxEventBytes} bytes could not be trimmed: dropped`);
-      this.#reports.record('invalid', category, 1);
-      if (isTransaction) this.#reports.record('invalid', 'span', spansBefore + 1);
-      return;
-    }
-    if (sized.droppedSpans > 0) {
-      this.#reports.record('buffer_overflow', 'span', sized.droppedSpans);
-      this.#stats.trimmedSpans += sized.droppedSpans;
-    }
-    this.#stats.truncatedStrings += sized.truncatedStrings;
-    if (isTransaction) this.#stats.transactions++;
-    else this.#stats.errors++;
-
-    // Without envelope hooks the payload is the JSON already made for the size check: serialized once.
-    const payload = this.client.hasHooks('beforeEnvelope') ? final : sized.json;
-    this.#enqueueEvent(final, payload, trace, isTransaction ? spansBefore - sized.droppedSpans : -1);
-  }
-
-  /** Puts one event (its JSON, or the object when hooks may edit it) in its own envelope. `spanCount` -1: not a transaction. */
-  #enqueueEvent(
-    event: SentryEvent,
-    payload: unknown,
-    trace: Record<string, string | undefined>,
-    spanCount: number,
-  ): void {
-    const item: EnvelopeItem = { headers: { type: spanCount >= 0 ? 'transaction' : 'event' }, payload };
-    if (spanCount >= 0) setItemSpanCount(item, spanCount);
-    const eventId = typeof event.event_id === 'string' ? event.event_id : undefined;
-    const envelope = createEnvelope(
-      eventId === undefined ? { sdk: this.#sdk(), trace } : { event_id: eventId, sdk: this.#sdk(), trace },
-      [item],
-    );
-    this.#submit(envelope);
+  /** Spotlight's copies: a sender of their own, bounded, never retried, never in Sentry's client reports. */
+  #spotlightSender(url: string, o: ResolvedExporterOptions): EnvelopeSender {
+    let warned = false;
+    return new EnvelopeSender({
+      transport: createSpotlightTransport(url, o.requestTimeoutMillis),
+      rateLimits: new RateLimits(),
+      reports: new ClientReportRecorder(),
+      maxQueueSize: Math.min(o.maxQueueSize, 1000),
+      maxQueueBytes: Math.min(o.maxQueueBytes, 16 * 1024 * 1024),
+      maxConcurrent: 4,
+      maxRetries: 0,
+      maxRetryDelayMillis: 0,
+      backoff: DEFAULT_BACKOFF,
+      label: 'Spotlight',
+      onResult: (_envelope, result, delivered) => {
+        if (delivered || warned) return;
+        warned = true;
+        exporterDiag.warn(
+          result.statusCode === undefined
+            ? 'Spotlight sidecar not reachable (shown once)'
+            : `Spotlight answered ${result.statusCode} (shown once)`,
+          result.error,
+        );
+      },
+    });
   }
 
   #submit(envelope: Envelope): void {
     if (this.client.hasHooks('beforeEnvelope')) this.client.emit('beforeEnvelope', envelope);
-    if (this.#spotlight !== undefined) this.#toSpotlight(envelope);
+    if (this.#spotlight !== undefined) {
+      // A copy of the headers: the Sentry sender writes its own `sent_at`.
+      this.#spotlight.enqueue({ headers: { ...envelope.headers }, items: envelope.items });
+    }
     this.#sender.enqueue(envelope);
-  }
-
-  #toSpotlight(envelope: Envelope): void {
-    const spotlight = this.#spotlight!;
-    const body = serializeEnvelope({
-      headers: { ...envelope.headers, sent_at: new Date().toISOString() },
-      items: envelope.items,
-    });
-    const p = spotlight
-      .send({ body })
-      .then(
-        (r) => {
-          if (r.statusCode >= 300 && !this.#spotlightWarned) {
-            this.#spotlightWarned = true;
-            exporterDiag.warn(`Spotlight answered ${r.statusCode}`);
-          }
-        },
-        (error: unknown) => {
-          if (!this.#spotlightWarned) {
-            this.#spotlightWarned = true;
-            exporterDiag.warn('Spotlight sidecar not reachable (shown once)', error);
-          }
-        },
-      )
-      .finally(() => this.#spotlightPending.delete(p));
-    this.#spotlightPending.add(p);
   }
 
   #afterSend(envelope: Envelope, result: TransportResult, delivered: boolean): void {
@@ -601,27 +450,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     if (this.client.hasHooks('afterSendEnvelope')) this.client.emit('afterSendEnvelope', envelope, result);
   }
 
-  // ---------------------------------------------------------------- sessions and reports
-
-  #startSession(release: string, environment: string): void {
-    this.#health = new ReleaseHealth(release, environment);
-    const session = this.#health.update();
-    this.client.emit('sessionStart', session);
-    this.#submit(createEnvelope({ sdk: this.#sdk() }, [{ headers: { type: 'session' }, payload: session }]));
-  }
-
-  #sendAggregates(): void {
-    const aggregates = this.#health?.takeAggregates();
-    if (aggregates === undefined) return;
-    this.#submit(createEnvelope({ sdk: this.#sdk() }, [{ headers: { type: 'sessions' }, payload: aggregates }]));
-  }
-
-  #sendClientReport(): void {
-    const report = this.#reports.take();
-    if (report === undefined) return;
-    this.client.emit('clientReport', report);
-    this.#submit(createEnvelope({ sdk: this.#sdk() }, [{ headers: { type: 'client_report' }, payload: report }]));
-  }
+  // ---------------------------------------------------------------- timers
 
   #addTimer(fn: () => void, ms: number): void {
     const timer = setInterval(() => {
@@ -635,6 +464,22 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     this.#timers.push(timer);
   }
 
+  /** Tells the shared client whether the transport kept up; the sampler lowers or restores the rate. */
+  #checkBackpressure(): void {
+    const backpressure = this.client.backpressure;
+    if (backpressure === undefined) return;
+    const before = backpressure.steps;
+    backpressure.update(this.#sender.takeHealth());
+    const after = backpressure.steps;
+    if (after > before) {
+      exporterDiag.warn(
+        `the transport is not keeping up (queue full, failing or rate limited): new traces are sampled at 1/${2 ** after} of the configured rate`,
+      );
+    } else if (after === 0 && before > 0) {
+      exporterDiag.info('the transport is healthy again: the configured sample rate is restored');
+    }
+  }
+
   #scheduleExpiry(): void {
     if (this.#assembler.pendingCount === 0) {
       if (this.#expiryTimer !== undefined) {
@@ -644,30 +489,34 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       return;
     }
     if (this.#expiryTimer !== undefined) return;
-    const every = Math.max(10, Math.floor(positive(this.#options.orphanTimeoutMs, DEFAULTS.orphanTimeoutMs) / 2));
+    const every = Math.max(10, Math.min(60_000, Math.floor(this.#o.orphanTimeoutMillis / 2)));
     this.#expiryTimer = setInterval(() => {
-      this.#assembler.expire(Date.now());
-      this.#scheduleExpiry();
+      try {
+        this.#assembler.expire(Date.now());
+        this.#scheduleExpiry();
+      } catch (error) {
+        exporterDiag.error('expiring waiting spans failed', error);
+      }
     }, every);
     unref(this.#expiryTimer);
   }
 
   // ---------------------------------------------------------------- offline queue
 
-  #setUpOffline(config: true | OfflineQueueOptions): void {
+  #setUpOffline(options: NonNullable<ResolvedExporterOptions['offline']>): void {
     if (!isNode()) {
       exporterDiag.warn('the offline queue needs Node; it is off');
       return;
     }
-    const options: OfflineQueueOptions = config === true ? {} : config;
     const dsn = this.#dsn;
+    const transport = this.#destination.transport;
     this.#offline = import('./node/offline-queue.js').then(
       (m) => {
         const queue = new m.OfflineQueue({
           dir: options.dir ?? m.defaultOfflineDir(dsn?.projectId ?? 'default'),
-          maxEnvelopes: positive(options.maxEnvelopes, 100),
-          maxBytes: positive(options.maxBytes, 10 * 1024 * 1024),
-          transport: this.#primary,
+          maxEnvelopes: options.maxEnvelopes,
+          maxBytes: options.maxBytes,
+          transport,
           onEvict: (body) => this.#countStored(body, 'cache_overflow'),
           onRejected: (body) => this.#countStored(body, 'send_error'),
           onDelivered: () => {
@@ -693,42 +542,64 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       },
     };
     this.#sender.setOffline(store);
-    this.#addTimer(() => store.networkUp(), positive(options.retryIntervalMs, 30_000));
+    this.#addTimer(() => store.networkUp(), options.retryIntervalMillis);
   }
 
   #countStored(body: Uint8Array, reason: DiscardReason): void {
     const envelope = parseEnvelope(body);
-    if (envelope === undefined) return;
-    for (const item of envelope.items) recordItemDrop(this.#reports, reason, item);
-  }
-
-  /** Resends what the offline queue holds now. Resolves with how many envelopes were answered. */
-  async flushOffline(): Promise<number> {
-    const queue = await this.#offline;
-    return queue === undefined ? 0 : queue.flush();
+    if (envelope !== undefined) recordEnvelopeDrop(this.#reports, reason, envelope);
   }
 
   // ---------------------------------------------------------------- flush and shutdown
 
-  async #flush(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    await this.#sender.drain(timeoutMs);
-    this.#sendClientReport();
-    await this.#sender.drain(Math.max(0, deadline - Date.now()));
-    if (this.#spotlightPending.size > 0) await Promise.allSettled([...this.#spotlightPending]);
+  async #drainUntil(deadline: number): Promise<void> {
+    const left = deadline - Date.now();
+    const drains = [this.#sender.drain(left)];
+    if (this.#spotlight !== undefined) drains.push(this.#spotlight.drain(left));
+    await Promise.all(drains);
   }
 
   async #shutdown(): Promise<void> {
+    const timeout = this.#o.shutdownTimeoutMillis;
+    const deadline = Date.now() + timeout;
     this.#unsubscribe();
     for (const timer of this.#timers) clearInterval(timer);
     if (this.#expiryTimer !== undefined) clearInterval(this.#expiryTimer);
     this.#assembler.clear();
-    if (this.#health !== undefined) {
-      this.#sendAggregates();
-      const session = this.#health.end();
-      this.client.emit('sessionEnd', session);
-      this.#submit(createEnvelope({ sdk: this.#sdk() }, [{ headers: { type: 'session' }, payload: session }]));
+    this.#heartbeat.end();
+    this.#heartbeat.sendClientReport();
+
+    const offline = this.#offline;
+    const reserve = offline === undefined ? 0 : Math.floor(timeout * OFFLINE_RESERVE_SHARE);
+    await this.#drainUntil(deadline - reserve);
+
+    // The deadline: nothing more is sent, and no connection is opened after this point.
+    const undelivered = this.#sender.close();
+    this.#spotlight?.close();
+    if (undelivered.length === 0) return;
+    this.#stats.undeliveredAtShutdown = undelivered.length;
+    const what = describeItems(undelivered);
+
+    const storedSet = new Set<Undelivered>();
+    const queue = offline === undefined ? undefined : await Promise.race([offline, delay(deadline - Date.now())]);
+    if (queue !== undefined) {
+      const storing = Promise.all(
+        undelivered.map(async (u) => {
+          if (u.envelope.items.every((i) => i.headers.type === 'client_report')) return;
+          if (await queue.store(u.body)) storedSet.add(u);
+        }),
+      );
+      await Promise.race([storing, delay(deadline - Date.now())]);
     }
-    await this.#flush(DEFAULTS.flushTimeoutMs);
+    // Counted in the reports too, although the last report may not get out: the count stays
+    // in the log line below.
+    for (const u of undelivered) {
+      if (!storedSet.has(u)) recordEnvelopeDrop(this.#reports, 'network_error', u.envelope);
+    }
+    const stored = storedSet.size;
+    exporterDiag.warn(
+      `shutdown deadline (${timeout} ms) reached with ${undelivered.length} envelope(s) undelivered (${what})` +
+        (queue !== undefined ? `: ${stored} stored in the offline queue, the rest lost` : ': lost'),
+    );
   }
 }

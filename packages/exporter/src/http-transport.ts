@@ -5,7 +5,6 @@
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { type Dsn, getAuthHeader, getEnvelopeEndpoint, type SdkInfo } from '@otel-sentry/core';
 import { canGzip, gzip } from './compression.js';
 import { utf8Bytes } from './event-size.js';
 import type { EnvelopeTransport, TransportRequest, TransportResponse } from './types.js';
@@ -17,7 +16,7 @@ export interface FetchTransportOptions {
   /** Extra request headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Abort a request after this many ms. */
-  readonly timeoutMs: number;
+  readonly timeoutMillis: number;
   /** gzip bodies larger than this many bytes (when the platform can). `Infinity`: never. */
   readonly compressionThreshold: number;
 }
@@ -31,16 +30,30 @@ function byteLengthOf(body: string | Uint8Array): number {
   return typeof body === 'string' ? utf8Bytes(body) : body.length;
 }
 
-/** POSTs envelopes with `fetch`. Resolves with the response; rejects on network errors and timeouts. */
+/**
+ * POSTs envelopes with `fetch` (browsers, edge runtimes, Deno, Bun; Node uses the
+ * `node:http` transport). Resolves with the response; rejects on network errors, timeouts
+ * and after {@link FetchTransport.close}.
+ */
 export class FetchTransport implements EnvelopeTransport {
   readonly #options: FetchTransportOptions;
+  readonly #inFlight = new Set<AbortController>();
+  #closed = false;
 
   constructor(options: FetchTransportOptions) {
     this.#options = options;
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {
+    if (this.#closed) return Promise.reject(new Error('the transport is closed'));
     return context.with(suppressTracing(context.active()), () => this.#send(request));
+  }
+
+  /** Aborts every request in flight; later sends reject without touching the network. */
+  close(): void {
+    this.#closed = true;
+    for (const controller of this.#inFlight) controller.abort();
+    this.#inFlight.clear();
   }
 
   async #send(request: TransportRequest): Promise<TransportResponse> {
@@ -54,11 +67,15 @@ export class FetchTransport implements EnvelopeTransport {
       headers['Content-Encoding'] = 'gzip';
     }
     const controller = new AbortController();
+    this.#inFlight.add(controller);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.#options.timeoutMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      Math.min(this.#options.timeoutMillis, 2 ** 31 - 1),
+    );
     try {
       const response = await fetch(this.#options.url, {
         method: 'POST',
@@ -66,31 +83,19 @@ export class FetchTransport implements EnvelopeTransport {
         body: body as BodyInit,
         signal: controller.signal,
       });
-      // Read the body so the connection can be reused.
-      await response.arrayBuffer().catch(() => undefined);
+      // The body is never needed: cancel it rather than read it (a huge body costs nothing).
+      await response.body?.cancel().catch(() => undefined);
       return {
         statusCode: response.status,
         rateLimits: response.headers.get('x-sentry-rate-limits'),
         retryAfter: response.headers.get('retry-after'),
       };
     } catch (error) {
-      if (timedOut) throw new RequestTimeoutError(`request timed out after ${this.#options.timeoutMs} ms`);
+      if (timedOut) throw new RequestTimeoutError(`request timed out after ${this.#options.timeoutMillis} ms`);
       throw error;
     } finally {
       clearTimeout(timer);
+      this.#inFlight.delete(controller);
     }
   }
-}
-
-/** A transport to the envelope endpoint of `dsn`. */
-export function createSentryTransport(
-  dsn: Dsn,
-  sdk: SdkInfo,
-  options: Omit<FetchTransportOptions, 'url' | 'headers'>,
-): FetchTransport {
-  return new FetchTransport({
-    ...options,
-    url: getEnvelopeEndpoint(dsn),
-    headers: { 'X-Sentry-Auth': getAuthHeader(dsn, sdk) },
-  });
 }

@@ -1,10 +1,10 @@
 /**
  * Spotlight, Sentry's local development receiver: every envelope is also POSTed to the
- * sidecar (default `http://localhost:8969/stream`). Best effort, never retried or counted:
- * it is a local view, and Sentry (or the outbox) remains the record.
+ * sidecar (default `http://localhost:8969/stream`). Best effort, never retried: it is a
+ * local view, and Sentry (or the outbox) remains the record. Its copies go through a sender
+ * of their own, bounded like Sentry's, so a slow sidecar can neither hold memory nor open
+ * a connection per envelope.
  */
-import { FetchTransport } from './http-transport.js';
-
 /** The sidecar's default stream URL. */
 export const DEFAULT_SPOTLIGHT_URL = 'http://localhost:8969/stream';
 
@@ -24,10 +24,4 @@ export function resolveSpotlightUrl(
   if (lower === '' || lower === 'false' || lower === '0' || lower === 'no' || lower === 'off') return undefined;
   if (lower === 'true' || lower === '1' || lower === 'yes' || lower === 'on') return DEFAULT_SPOTLIGHT_URL;
   return text;
-}
-
-/** A transport to the Spotlight sidecar. */
-export function createSpotlightTransport(url: string, timeoutMs: number): FetchTransport {
-  // Spotlight runs on loopback: compression costs more than it saves.
-  return new FetchTransport({ url, timeoutMs, compressionThreshold: Number.POSITIVE_INFINITY });
 }

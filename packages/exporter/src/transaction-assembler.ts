@@ -1,170 +1,99 @@
 /**
- * Groups exported spans into transactions: a local root with all its descendants.
+ * Groups exported spans into transactions: a thin adapter over core's `TransactionAssembler`,
+ * which the span processor uses too, so both apply the same bounds and the same rules.
  *
- * Processors hand the exporter arbitrary batches (BatchSpanProcessor cuts by size and time),
- * and children usually end — and arrive — before their root. Children whose root has not
- * arrived wait here, bounded in number and time, and join the root when it comes.
+ * Spans a `SentrySpanProcessor` assembled arrive whole in one `export` call and pass straight
+ * through. Behind a plain `BatchSpanProcessor`, batches are cut by size and time and children
+ * usually arrive before their root, linked only by `parentSpanContext.spanId`: those wait
+ * here, bounded, until their root arrives. Children whose root never comes are not dropped:
+ * after `orphanTimeoutMillis` (or at `clear()`) they are returned as transactions of their
+ * own, marked `detached: 'orphan'` in the span side table. A child that arrives after its
+ * root was returned is returned at once, marked `detached: 'late'`.
  */
-import { getSpanData, type ReadableSpanLike } from '@otel-sentry/core';
-import { isLocalRoot } from './span-to-event.js';
+import {
+  type AssemblerDetachCallback,
+  type AssemblerDropCallback,
+  TransactionAssembler as CoreAssembler,
+  type ReadableSpanLike,
+} from '@otel-sentry/core';
 
-/** A complete transaction. */
+/** A complete transaction: a root and the other spans of it. */
 export interface SpanGroup {
   readonly root: ReadableSpanLike;
+  /** Every span of the transaction but the root. */
   readonly children: ReadableSpanLike[];
 }
 
-/** Options of {@link TransactionAssembler}. */
-export interface AssemblerOptions {
-  /** How long (ms) a child waits for its root. */
-  readonly timeoutMs: number;
-  /** Most spans waiting. */
-  readonly maxPending: number;
-  /** Told of spans given up on: `overflow` (buffer full) or `timeout` (root never came). */
-  readonly onDrop: (spans: number, why: 'overflow' | 'timeout') => void;
-}
-
-interface Pending {
-  readonly span: ReadableSpanLike;
-  readonly key: string;
-  readonly at: number;
-}
-
-// The span id a child is filed under: its local root's when the span processor linked it, else its parent's.
-function groupKey(span: ReadableSpanLike): string {
-  const root = getSpanData(span)?.root as { spanContext?: () => { spanId: string } } | undefined;
-  if (root !== undefined && typeof root.spanContext === 'function') return root.spanContext().spanId;
-  return span.parentSpanContext?.spanId ?? '';
+/** Settings of {@link TransactionAssembler}; the exporter validates the options first. */
+export interface AssemblerSettings {
+  /** How long (ms) children wait for their root before they are returned as orphans. Default `300000`. */
+  readonly orphanTimeoutMillis?: number | undefined;
+  /** Most spans held while waiting; more are dropped (`buffer_overflow`). Default `10000`. */
+  readonly maxBufferedSpans?: number | undefined;
+  /** Most spans per transaction, root included; the earliest started are kept. Default `1000`. */
+  readonly maxSpansPerTransaction?: number | undefined;
+  /**
+   * Told of every span dropped: `(spans, reason, why)`, `reason` being `buffer_overflow`
+   * (bound or cap) or `internal_sdk_error`. Count it in the client report.
+   */
+  readonly onDrop: AssemblerDropCallback;
+  /** Told of spans returned without their root: `(spans, 'late' | 'orphan')`. Default: none. */
+  readonly onDetach?: AssemblerDetachCallback | undefined;
 }
 
 /** See the module comment. Not thread-safe by design: JavaScript runs one export at a time. */
 export class TransactionAssembler {
-  readonly #options: AssemblerOptions;
-  /** Waiting children by span id, in arrival order. */
-  readonly #pending = new Map<string, Pending>();
-  /** Waiting children by the span id they are filed under. */
-  readonly #byKey = new Map<string, ReadableSpanLike[]>();
+  readonly #core: CoreAssembler;
+  #out: SpanGroup[] = [];
 
-  constructor(options: AssemblerOptions) {
-    this.#options = options;
+  constructor(settings: AssemblerSettings) {
+    this.#core = new CoreAssembler({
+      orphanTimeoutMillis: settings.orphanTimeoutMillis,
+      maxBufferedSpans: settings.maxBufferedSpans,
+      maxSpansPerTransaction: settings.maxSpansPerTransaction,
+      onDrop: settings.onDrop,
+      onDetach: settings.onDetach,
+      // A batch does not say which children are still running, and the exporter's clock
+      // drives expiry.
+      lateChildGraceMillis: 0,
+      sweepTimers: false,
+      onTransaction: (root, children) => {
+        this.#out.push({ root, children });
+      },
+    });
   }
 
   /** Spans waiting for their root. */
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#core.size;
   }
 
-  /** Adds a batch; returns the transactions it completes. */
+  /** When (`Date.now()` scale) {@link TransactionAssembler.expire} next has work, or `undefined`. */
+  get nextExpiry(): number | undefined {
+    return this.#core.nextDeadline;
+  }
+
+  /** Adds a batch; returns the transactions it completes (late children included). */
   add(spans: readonly ReadableSpanLike[], now: number): SpanGroup[] {
-    const roots: ReadableSpanLike[] = [];
-    // Fast path: a batch of one whole transaction (SimpleSpanProcessor, small batches) never touches the buffer.
-    let local: Map<string, ReadableSpanLike[]> | undefined;
-    // Spans SentrySpanProcessor linked to their root (it hands a transaction over whole, orphans
-    // re-linked to their top-most span even when that is not their parent).
-    let linked: Map<object, ReadableSpanLike[]> | undefined;
-    let inBatch: Set<object> | undefined;
-    for (const span of spans) {
-      if (isLocalRoot(span)) {
-        roots.push(span);
-        continue;
-      }
-      const root = getSpanData(span)?.root;
-      if (root !== undefined) inBatch ??= new Set(spans);
-      if (root !== undefined && inBatch!.has(root)) {
-        linked ??= new Map();
-        const list = linked.get(root);
-        if (list === undefined) linked.set(root, [span]);
-        else list.push(span);
-        continue;
-      }
-      const key = groupKey(span);
-      local ??= new Map();
-      const list = local.get(key);
-      if (list === undefined) local.set(key, [span]);
-      else list.push(span);
-    }
-    const groups: SpanGroup[] = [];
-    for (const root of roots) {
-      const children: ReadableSpanLike[] = linked?.get(root) ?? [];
-      this.#collect(root.spanContext().spanId, local, children);
-      groups.push({ root, children });
-    }
-    if (local !== undefined) {
-      for (const [key, list] of local) for (const span of list) this.#park(span, key, now);
-    }
-    return groups;
+    this.#core.add(spans, now);
+    return this.#take();
   }
 
-  #collect(rootId: string, local: Map<string, ReadableSpanLike[]> | undefined, out: ReadableSpanLike[]): void {
-    const stack = [rootId];
-    let guard = 0;
-    while (stack.length > 0 && guard++ < 1_000_000) {
-      const id = stack.pop()!;
-      const here = local?.get(id);
-      if (here !== undefined) {
-        local!.delete(id);
-        for (const span of here) {
-          out.push(span);
-          stack.push(span.spanContext().spanId);
-        }
-      }
-      const parked = this.#byKey.get(id);
-      if (parked !== undefined) {
-        this.#byKey.delete(id);
-        for (const span of parked) {
-          this.#pending.delete(span.spanContext().spanId);
-          out.push(span);
-          stack.push(span.spanContext().spanId);
-        }
-      }
-    }
+  /** Returns, as orphan transactions, children that waited `orphanTimeoutMillis` or longer. */
+  expire(now: number): SpanGroup[] {
+    this.#core.sweep(now);
+    return this.#take();
   }
 
-  #park(span: ReadableSpanLike, key: string, now: number): void {
-    if (this.#pending.size >= this.#options.maxPending) this.#evictOldest();
-    const id = span.spanContext().spanId;
-    if (this.#pending.has(id)) return; // exported twice: keep one
-    this.#pending.set(id, { span, key, at: now });
-    const list = this.#byKey.get(key);
-    if (list === undefined) this.#byKey.set(key, [span]);
-    else list.push(span);
+  /** Returns every waiting child as orphan transactions (shutdown); nothing is left waiting. */
+  clear(): SpanGroup[] {
+    this.#core.flushAll();
+    return this.#take();
   }
 
-  #remove(entry: Pending): void {
-    const id = entry.span.spanContext().spanId;
-    this.#pending.delete(id);
-    const list = this.#byKey.get(entry.key);
-    if (list === undefined) return;
-    const i = list.indexOf(entry.span);
-    if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#byKey.delete(entry.key);
-  }
-
-  #evictOldest(): void {
-    const first = this.#pending.values().next();
-    if (first.done) return;
-    this.#remove(first.value);
-    this.#options.onDrop(1, 'overflow');
-  }
-
-  /** Gives up on children that waited longer than the timeout. Returns how many. */
-  expire(now: number): number {
-    let dropped = 0;
-    for (const entry of this.#pending.values()) {
-      if (now - entry.at < this.#options.timeoutMs) break; // arrival order: the rest are younger
-      this.#remove(entry);
-      dropped++;
-    }
-    if (dropped > 0) this.#options.onDrop(dropped, 'timeout');
-    return dropped;
-  }
-
-  /** Gives up on every waiting child (shutdown). */
-  clear(): number {
-    const dropped = this.#pending.size;
-    this.#pending.clear();
-    this.#byKey.clear();
-    if (dropped > 0) this.#options.onDrop(dropped, 'timeout');
-    return dropped;
+  #take(): SpanGroup[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
   }
 }

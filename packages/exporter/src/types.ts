@@ -35,42 +35,73 @@ export interface SentryEnvelopeExporterOptions {
   /** Attribute keys that are never scrubbed, even when a deny pattern matches. Default `[]`. */
   readonly allowKeys?: readonly KeyPattern[] | undefined;
   /**
-   * How long (ms) children wait for their local root to arrive in a later batch before they
-   * are dropped (`insufficient_data`). Default `5000`.
+   * How long (ms) spans that reach the exporter without their local root (behind a plain
+   * `BatchSpanProcessor`) wait for it; then they are sent as transactions of their own.
+   * Default `300000`, as in `SentrySpanProcessor`.
    */
-  readonly orphanTimeoutMs?: number | undefined;
+  readonly orphanTimeoutMillis?: number | undefined;
   /** Most spans held while waiting for their root; more are dropped (`buffer_overflow`). Default `10000`. */
-  readonly maxPendingSpans?: number | undefined;
+  readonly maxBufferedSpans?: number | undefined;
   /** Most spans per transaction; more are dropped (`buffer_overflow`). Default `1000`. */
   readonly maxSpansPerTransaction?: number | undefined;
   /** Most serialized bytes of one event; bigger events are trimmed. Default 1 MiB. */
   readonly maxEventBytes?: number | undefined;
-  /** Most envelopes waiting to be sent; more are dropped (`queue_overflow`). Default `100`. */
+  /**
+   * Most envelopes waiting to be sent or in flight; more are shed at once and counted
+   * (`queue_overflow`). Default `10000`.
+   */
   readonly maxQueueSize?: number | undefined;
-  /** Most requests in flight at once. Default `4`. */
+  /** Most bytes of serialized envelopes waiting or in flight; more are shed (`queue_overflow`). Default 64 MiB. */
+  readonly maxQueueBytes?: number | undefined;
+  /**
+   * Most requests in flight at once. The limit starts at 8 and grows with demand, so sockets
+   * open gradually. At a 100 ms round trip, N requests carry 10·N envelopes a second.
+   * Default `256`.
+   */
   readonly maxConcurrentRequests?: number | undefined;
-  /** Timeout (ms) of one HTTP request. Default `10000`. */
-  readonly requestTimeoutMs?: number | undefined;
-  /** Retries after a network error or 5xx, with exponential backoff and jitter. Default `5`. */
+  /** Timeout (ms) of one HTTP request; its socket is destroyed then. Default `10000`. */
+  readonly requestTimeoutMillis?: number | undefined;
+  /** Retries after a network error or 5xx, with exponential backoff and jitter. Default `3`. */
   readonly maxRetries?: number | undefined;
   /** First retry delay (ms); each next one is ×1.5, ±20 % jitter. Default `1000`. */
-  readonly retryInitialDelayMs?: number | undefined;
+  readonly retryInitialDelayMillis?: number | undefined;
   /** Longest retry delay (ms) from the backoff; `Retry-After` may ask for more, up to 30 s. Default `5000`. */
-  readonly retryMaxDelayMs?: number | undefined;
-  /** Bodies larger than this many bytes are gzip-compressed where the platform can. Default `32768`. */
+  readonly retryMaxDelayMillis?: number | undefined;
+  /** Bodies larger than this many bytes are gzip-compressed. Default `32768`. */
   readonly compressionThreshold?: number | undefined;
   /** How often (ms) client reports are sent. Default `30000`. */
-  readonly clientReportIntervalMs?: number | undefined;
+  readonly clientReportIntervalMillis?: number | undefined;
   /**
    * Release health: `'server'` sends a `session` on start and `sessions` aggregates of
-   * local-root server spans every `sessionFlushIntervalMs`; `'application'` only the
+   * local-root server spans every `sessionFlushIntervalMillis`; `'application'` only the
    * start/end session; `false` nothing. Default `'server'`. Needs a release.
    */
   readonly sessionMode?: 'server' | 'application' | false | undefined;
   /** How often (ms) session aggregates are sent in server mode. Default `60000`. */
-  readonly sessionFlushIntervalMs?: number | undefined;
+  readonly sessionFlushIntervalMillis?: number | undefined;
+  /**
+   * How often (ms) transport health is checked for backpressure: each unhealthy check halves
+   * the sample rate of new traces (through the shared client's `SentrySampler`), a healthy
+   * one restores it. Default `10000`.
+   */
+  readonly backpressureIntervalMillis?: number | undefined;
+  /**
+   * The one deadline (ms) of `forceFlush()` and `shutdown()`: they return within it even when
+   * the network hangs. What is not delivered by then goes to the offline queue when it is
+   * on, else is counted and logged. Default: the client's (`2000`).
+   */
+  readonly shutdownTimeoutMillis?: number | undefined;
+  /**
+   * An HTTP(S) proxy for requests to Sentry (Node). Default: `HTTPS_PROXY` / `HTTP_PROXY`
+   * from `env`, unless `NO_PROXY` names the host.
+   */
+  readonly proxy?: string | undefined;
+  /** Extra CA certificates (PEM) trusted for `https` requests to Sentry (Node). */
+  readonly caCerts?: string | Uint8Array | ReadonlyArray<string | Uint8Array> | undefined;
   /** Folder of the local outbox used when there is no DSN and no Spotlight. Default `./sentry-outbox`. */
   readonly outboxDir?: string | undefined;
+  /** Most envelope files kept in the outbox; the oldest are deleted beyond it. Default `1000`. */
+  readonly maxOutboxFiles?: number | undefined;
   /**
    * Offline queue (Node): envelopes that could not be sent are kept on disk and resent on
    * the next start or when the network returns. `true` uses the defaults. Default: off.
@@ -99,7 +130,7 @@ export interface OfflineQueueOptions {
   /** Most bytes kept; the oldest are evicted (`cache_overflow`). Default 10 MiB. */
   readonly maxBytes?: number | undefined;
   /** How often (ms) the queue tries to resend while it holds envelopes. Default `30000`. */
-  readonly retryIntervalMs?: number | undefined;
+  readonly retryIntervalMillis?: number | undefined;
 }
 
 /** A request a transport is asked to send. */
@@ -125,6 +156,11 @@ export interface TransportResponse {
 export interface EnvelopeTransport {
   /** Sends one envelope. */
   send(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Called once at shutdown, when the deadline has passed or everything was sent: abort
+   * what is in flight and open no connection again. Optional.
+   */
+  close?(): void;
 }
 
 /** The result of {@link SentryEnvelopeExporter.checkConnection}. */
@@ -134,7 +170,7 @@ export interface ConnectionCheckResult {
   /** HTTP status, when a response arrived. */
   readonly status?: number | undefined;
   /** Milliseconds the heartbeat took. */
-  readonly latencyMs: number;
+  readonly latencyMillis: number;
   /** Whether any category is rate limited after the response. */
   readonly rateLimited: boolean;
   /** Where the heartbeat went. */
@@ -155,6 +191,8 @@ export interface ExporterStats {
   truncatedStrings: number;
   /** Spans removed from events by the span cap or the size limit. */
   trimmedSpans: number;
+  /** Envelopes not delivered by the shutdown deadline (stored offline or counted as lost). */
+  undeliveredAtShutdown: number;
 }
 
 export type { ClientReport, DataCategory, DiscardReason, Envelope, SentryEvent };

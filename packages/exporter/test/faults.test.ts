@@ -31,8 +31,8 @@ function make(extra: ConstructorParameters<typeof SentryEnvelopeExporter>[0] = {
     release: 'r',
     sessionMode: false,
     maxRetries: 2,
-    retryInitialDelayMs: 5,
-    retryMaxDelayMs: 20,
+    retryInitialDelayMillis: 5,
+    retryMaxDelayMillis: 20,
     ...extra,
   });
 }
@@ -155,7 +155,7 @@ describe('faults', () => {
       // The first transaction is slow but in time; the second never answers in time.
       return i === 0 ? { status: 200, delayMs: 100 } : { status: 503, delayMs: 400 };
     };
-    const exporter = make({ requestTimeoutMs: 250, maxConcurrentRequests: 1 });
+    const exporter = make({ requestTimeoutMillis: 250, maxConcurrentRequests: 1 });
     await run(exporter, 2);
     const t = expectAllAccountedFor(2);
     expect(t.transactions).toBe(1);

@@ -50,7 +50,7 @@ describe('FetchTransport', () => {
     const transport = new FetchTransport({
       url: 'http://127.0.0.1:1/api/1/envelope/',
       headers: { 'X-Sentry-Auth': 'Sentry sentry_key=k' },
-      timeoutMs: 1000,
+      timeoutMillis: 1000,
       compressionThreshold: Number.POSITIVE_INFINITY,
     });
     const response = await transport.send({ body: '{}' });
@@ -69,7 +69,7 @@ describe('FetchTransport', () => {
       (_url: string, init: RequestInit) =>
         new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(new Error('aborted')))),
     );
-    const transport = new FetchTransport({ url: 'http://127.0.0.1:1/', timeoutMs: 20, compressionThreshold: 0 });
+    const transport = new FetchTransport({ url: 'http://127.0.0.1:1/', timeoutMillis: 20, compressionThreshold: 0 });
     await expect(transport.send({ body: 'x'.repeat(100) })).rejects.toBeInstanceOf(RequestTimeoutError);
   });
 });

@@ -47,7 +47,12 @@ afterEach(() => {
 describe('with fake timers', () => {
   it('children from an earlier BatchSpanProcessor batch join their root; stragglers expire and are counted', async () => {
     const transport = new MemoryTransport();
-    const exporter = new SentryEnvelopeExporter({ transport, env: false, sessionMode: false, orphanTimeoutMs: 1000 });
+    const exporter = new SentryEnvelopeExporter({
+      transport,
+      env: false,
+      sessionMode: false,
+      orphanTimeoutMillis: 1000,
+    });
     const { provider: p, tracer } = provider(exporter, { batch: { maxExportBatchSize: 2, scheduledDelayMillis: 1 } });
     const root = tracer.startSpan('root');
     const ctx = trace.setSpan(context.active(), root);
@@ -78,7 +83,7 @@ describe('with fake timers', () => {
       transport,
       env: false,
       sessionMode: false,
-      clientReportIntervalMs: 10_000,
+      clientReportIntervalMillis: 10_000,
     });
     exporter.recordDroppedEvent('sample_rate', 'transaction', 2);
     vi.advanceTimersByTime(9_999);
@@ -162,7 +167,7 @@ describe('checkConnection', () => {
     const exporter = new SentryEnvelopeExporter({ dsn: sink.dsn, env: false, release: 'hb@1' });
     const result = await exporter.checkConnection();
     expect(result).toMatchObject({ ok: true, status: 200, rateLimited: false, destination: 'sentry' });
-    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(result.latencyMillis).toBeGreaterThanOrEqual(0);
     const heartbeat = sink.requests.at(-1)!;
     expect(itemsOf([heartbeat], 'session')).toHaveLength(1);
     await exporter.shutdown();

@@ -170,6 +170,10 @@ export class SentrySampler implements DiscardSource {
 
     let sampleRate: number | undefined;
     let sampled: boolean;
+    // Backpressure lowers only the rate of traces nobody upstream decided (new or deferred):
+    // a trace that arrives sampled keeps its decision, so overload never cuts a trace in two.
+    const factor = parentSampled === undefined ? (this.client.backpressure?.factor ?? 1) : 1;
+    let unlowered: number | undefined;
     const fromSampler =
       this.#tracesSampler === undefined
         ? undefined
@@ -184,18 +188,27 @@ export class SentrySampler implements DiscardSource {
             parentSampleRate,
           });
     if (fromSampler !== undefined) {
-      sampleRate = fromSampler;
+      unlowered = fromSampler;
+      sampleRate = fromSampler * factor;
       sampled = sampleRand < sampleRate;
     } else if (parentSampled !== undefined) {
       sampleRate = parentSampleRate;
       sampled = parentSampled;
     } else {
-      sampleRate = this.#tracesSampleRate;
+      unlowered = this.#tracesSampleRate;
+      sampleRate = this.#tracesSampleRate * factor;
       sampled = sampleRand < sampleRate;
     }
 
+    // The lowered rate is the one recorded: the DSC and the transaction say what was applied.
     offerSamplingDecision({ traceId, sampleRate, sampleRand });
     if (sampled) return SAMPLED;
+    if (unlowered !== undefined && sampleRand < unlowered) {
+      const why = 'the transport is overloaded (backpressure lowered the sample rate)';
+      this.#discards.record('backpressure', 'transaction', 1, why);
+      this.#discards.record('backpressure', 'span', 1, why);
+      return NOT_SAMPLED;
+    }
     this.#discards.record('sample_rate', 'transaction', 1, 'the trace was not sampled');
     this.#discards.record('sample_rate', 'span', 1, 'the trace was not sampled');
     return NOT_SAMPLED;

@@ -261,3 +261,60 @@ describe('SentrySampler tracesSampler', () => {
     expect(tracer.startSpan('x').isRecording()).toBe(false);
   });
 });
+
+describe('SentrySampler, backpressure', () => {
+  it('lowers the rate of new traces while the shared client is unhealthy, records the lowered rate, and counts the difference as backpressure', () => {
+    const client = createClient({ env: false });
+    const sampler = new SentrySampler({ client, tracesSampleRate: 1 });
+    h = createHarness({ client, sampler });
+    client.backpressure!.update(false); // 1/2
+    client.backpressure!.update(false); // 1/4
+    let sampled = 0;
+    const n = 400;
+    for (let i = 0; i < n; i++) {
+      const root = h.tracer.startSpan('root');
+      if (root.isRecording()) {
+        sampled++;
+        expect(getSpanData(root)!.sampleRate).toBe(0.25);
+      }
+      root.end();
+    }
+    // sample_rand is uniform: about a quarter survive.
+    expect(sampled).toBeGreaterThan(n * 0.15);
+    expect(sampled).toBeLessThan(n * 0.35);
+    const discards = sampler.takeDiscards();
+    expect(discards).toContainEqual({ reason: 'backpressure', category: 'transaction', quantity: n - sampled });
+    expect(discards.some((d) => d.reason === 'sample_rate')).toBe(false);
+
+    // One healthy check restores the full rate.
+    client.backpressure!.update(true);
+    const root = h.tracer.startSpan('root');
+    expect(root.isRecording()).toBe(true);
+    expect(getSpanData(root)!.sampleRate).toBe(1);
+    root.end();
+  });
+
+  it('keeps the decision of a trace that arrives sampled, whatever the backpressure', () => {
+    const client = createClient({ env: false });
+    const sampler = new SentrySampler({ client, tracesSampleRate: 1 });
+    h = createHarness({ client, sampler });
+    for (let i = 0; i < 10; i++) client.backpressure!.update(false);
+    const ctx = incoming(TraceFlags.SAMPLED, { sampled: 'true', sample_rate: '1', sample_rand: '0.9' });
+    const root = h.tracer.startSpan('root', {}, ctx);
+    expect(root.isRecording()).toBe(true);
+    expect(getSpanData(root)!.sampleRate).toBe(1);
+    root.end();
+  });
+
+  it('lowers a deferred trace like a new one', () => {
+    const client = createClient({ env: false });
+    const sampler = new SentrySampler({ client, tracesSampleRate: 1 });
+    h = createHarness({ client, sampler });
+    for (let i = 0; i < 10; i++) client.backpressure!.update(false);
+    // sample_rand 0.5 passes the configured rate 1 but not the lowered 1/1024.
+    const ctx = incoming(TraceFlags.NONE, { sample_rand: '0.5' }, true);
+    const root = h.tracer.startSpan('root', {}, ctx);
+    expect(root.isRecording()).toBe(false);
+    expect(sampler.takeDiscards()).toContainEqual({ reason: 'backpressure', category: 'transaction', quantity: 1 });
+  });
+});

@@ -15,11 +15,11 @@ export interface RecordedRequest {
   readonly gzip: boolean;
 }
 
-/** What the sink does with one request: answer, or cut the connection. */
+/** What the sink does with one request: answer, cut the connection, or never answer. */
 export type Responder = (
   req: RecordedRequest,
   n: number,
-) => { status: number; headers?: Record<string, string>; delayMs?: number } | 'reset';
+) => { status: number; headers?: Record<string, string>; delayMs?: number } | 'reset' | 'hang';
 
 export interface Sink {
   readonly port: number;
@@ -28,6 +28,10 @@ export interface Sink {
   respond: Responder;
   /** Requests whose envelope was accepted (2xx). */
   readonly accepted: RecordedRequest[];
+  /** TCP connections accepted since the start (or the last reset). */
+  readonly connections: number;
+  /** Connections open now. */
+  readonly openConnections: number;
   /** Forgets recorded requests, the request counter and the responder. */
   reset(): void;
   /** Stops listening (connections refused) until {@link Sink.up}. */
@@ -46,7 +50,11 @@ export async function startSink(): Promise<Sink> {
     requests,
     accepted,
     respond: (() => ({ status: 200 })) as Responder,
-  } as Sink & { port: number; dsn: string; server: Server };
+    connections: 0,
+    get openConnections() {
+      return sockets.size;
+    },
+  } as unknown as Sink & { port: number; dsn: string; server: Server };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -61,6 +69,7 @@ export async function startSink(): Promise<Sink> {
         req.socket.destroy();
         return;
       }
+      if (answer === 'hang') return;
       const send = () => {
         if (answer.status >= 200 && answer.status < 300) accepted.push(rec);
         res.writeHead(answer.status, answer.headers ?? {});
@@ -71,6 +80,7 @@ export async function startSink(): Promise<Sink> {
     });
   });
   server.on('connection', (s) => {
+    (sink as { connections: number }).connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -88,6 +98,7 @@ export async function startSink(): Promise<Sink> {
     requests.length = 0;
     accepted.length = 0;
     count = 0;
+    (sink as { connections: number }).connections = 0;
     sink.respond = () => ({ status: 200 });
   };
   sink.up = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

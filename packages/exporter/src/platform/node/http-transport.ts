@@ -1,0 +1,536 @@
+/**
+ * The Node platform transport: POSTs envelopes with `node:http` / `node:https`.
+ *
+ * Why not `fetch` on Node: this transport runs inside the host application, so it must cost
+ * the host as little as possible and never hold resources it does not need. Here it gets:
+ *
+ * - its own keep-alive agent (never the global one): at most `maxSockets` sockets, reused LIFO
+ *   so the warm ones stay in use, unref'd while idle, and destroyed after
+ *   {@link IDLE_SOCKET_TIMEOUT_MILLIS} idle (sooner when the server announces a shorter
+ *   `Keep-Alive: timeout=`), so an idle service keeps no socket open;
+ * - every request run with OpenTelemetry tracing suppressed, so `instrumentation-http` neither
+ *   traces the exporter's own requests nor injects headers into them;
+ * - gzip (async `node:zlib`, off the main thread) above `compressionThreshold`;
+ * - one deadline per request, from `send` to the end of the response, after which the request
+ *   and its socket are destroyed;
+ * - the response body never buffered: at most {@link MAX_DRAINED_BODY_BYTES} are drained so the
+ *   socket can return to the pool; a bigger body gets the socket destroyed instead;
+ * - an HTTP(S) proxy: absolute-URL requests for `http:` targets, a `CONNECT` tunnel with TLS
+ *   inside it for `https:` targets; extra CA certificates on top of Node's roots;
+ * - `close()`, after which nothing opens a connection again.
+ */
+import { Buffer } from 'node:buffer';
+import {
+  type AgentOptions,
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type RequestOptions,
+} from 'node:http';
+import {
+  Agent as HttpsAgent,
+  type AgentOptions as HttpsAgentOptions,
+  type RequestOptions as HttpsRequestOptions,
+  request as httpsRequest,
+} from 'node:https';
+import { isIP, isIPv6 } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { rootCertificates, connect as tlsConnect } from 'node:tls';
+import { gzip } from 'node:zlib';
+import { type Context, context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { RequestTimeoutError } from '../../http-transport.js';
+import type { TransportRequest, TransportResponse } from '../../types.js';
+import type { PlatformTransport, PlatformTransportOptions } from '../transport-options.js';
+
+/** How long (ms) a keep-alive socket may stay idle in the pool before it is destroyed. */
+export const IDLE_SOCKET_TIMEOUT_MILLIS = 30_000;
+
+/**
+ * Most response-body bytes drained so the socket can be reused. A bigger body (Sentry answers
+ * with a few bytes of JSON) gets the socket destroyed instead of read.
+ */
+export const MAX_DRAINED_BODY_BYTES = 64 * 1024;
+
+/** Longest delay `setTimeout` takes; longer ones fire at once. */
+const MAX_TIMER_MILLIS = 2_147_483_647;
+
+/** Error codes of a keep-alive socket the server closed while it sat in the pool. */
+const STALE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Request option (copied by Node onto the agent's `createConnection` options) that links a tunnel to its request. */
+const kTunnelHints = Symbol('otel-sentry.tunnelHints');
+
+/** What a request tells the tunnelling agent: when to give up, and which context to open the tunnel in. */
+interface TunnelHints {
+  readonly signal: AbortSignal;
+  readonly context: Context;
+}
+
+type RequestFunction = (options: RequestOptions) => ClientRequest;
+
+/** Everything derived from the options once, in the constructor. */
+interface Route {
+  readonly agent: HttpAgent;
+  readonly request: RequestFunction;
+  /** Where the request goes (the target, or the proxy for `http:` targets behind a proxy). */
+  readonly options: RequestOptions;
+  /** Headers the route adds (`Host` and `Proxy-Authorization` for proxied `http:` targets). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A proxy to open `CONNECT` tunnels through. */
+interface TunnelProxy {
+  readonly request: RequestFunction;
+  readonly options: HttpsRequestOptions;
+  readonly authorization: string | undefined;
+}
+
+function clampTimer(millis: number): number {
+  if (Number.isNaN(millis)) return MAX_TIMER_MILLIS;
+  return Math.min(Math.max(millis, 0), MAX_TIMER_MILLIS);
+}
+
+function closedError(): Error {
+  return new Error('transport is closed');
+}
+
+/** `URL.hostname` without the brackets of an IPv6 address. */
+function bareHostname(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+function portOf(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+/** `Basic` credentials from the user info of a proxy URL, if it has any. */
+function proxyAuthorization(proxy: URL): string | undefined {
+  if (proxy.username === '' && proxy.password === '') return undefined;
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+/** Node's root certificates plus `caCerts`, or `undefined` (Node's defaults) when there are none. */
+function certificateAuthorities(caCerts: PlatformTransportOptions['caCerts']): Array<string | Buffer> | undefined {
+  if (caCerts === undefined) return undefined;
+  const extra = (typeof caCerts === 'string' || caCerts instanceof Uint8Array ? [caCerts] : [...caCerts]).map((cert) =>
+    typeof cert === 'string' ? cert : Buffer.from(cert.buffer, cert.byteOffset, cert.byteLength),
+  );
+  if (extra.length === 0) return undefined;
+  return [...rootCertificates, ...extra];
+}
+
+function headerValue(response: IncomingMessage, name: string): string | null {
+  const value = response.headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function toBuffer(body: string | Uint8Array): Buffer {
+  return typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/**
+ * An https agent whose sockets are TLS sessions inside `CONNECT` tunnels through an HTTP(S)
+ * proxy. The tunnel is opened asynchronously, so the transport (not the agent) bounds the
+ * number of sockets; the request's deadline aborts a tunnel still being opened.
+ */
+class TunnelAgent extends HttpsAgent {
+  readonly #proxy: TunnelProxy;
+  /** `CONNECT` requests not answered yet: `destroy()` aborts them. */
+  readonly #connecting = new Set<ClientRequest>();
+  #destroyed = false;
+
+  constructor(options: HttpsAgentOptions, proxy: TunnelProxy) {
+    super(options);
+    this.#proxy = proxy;
+  }
+
+  override createConnection(
+    options: RequestOptions & { ca?: HttpsAgentOptions['ca']; servername?: string },
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): undefined {
+    const hints = (options as { [kTunnelHints]?: TunnelHints })[kTunnelHints];
+    let done = false;
+    const finish = (error: Error | null, socket?: Duplex): void => {
+      if (done) return;
+      done = true;
+      hints?.signal.removeEventListener('abort', onAbort);
+      // The agent's callback takes no socket with an error.
+      callback?.(error, socket as Duplex);
+    };
+    const onAbort = (): void => {
+      connectRequest?.destroy();
+      finish(new Error('proxy tunnel aborted'));
+    };
+    if (this.#destroyed || hints?.signal.aborted) {
+      process.nextTick(finish, new Error(this.#destroyed ? 'transport is closed' : 'proxy tunnel aborted'));
+      return undefined;
+    }
+    const host = options.hostname ?? options.host ?? 'localhost';
+    const authority = `${isIPv6(host) ? `[${host}]` : host}:${options.port ?? 443}`;
+    const headers: OutgoingHttpHeaders = { Host: authority };
+    if (this.#proxy.authorization !== undefined) headers['Proxy-Authorization'] = this.#proxy.authorization;
+    const open = (): ClientRequest =>
+      this.#proxy.request({ ...this.#proxy.options, method: 'CONNECT', path: authority, headers, agent: false });
+    const connectRequest: ClientRequest = hints ? context.with(hints.context, open) : open();
+    this.#connecting.add(connectRequest);
+    hints?.signal.addEventListener('abort', onAbort, { once: true });
+    connectRequest.on('close', () => {
+      this.#connecting.delete(connectRequest);
+      finish(new Error('proxy closed the connection before answering CONNECT'));
+    });
+    connectRequest.on('error', (error) => finish(error));
+    connectRequest.on('connect', (response: IncomingMessage, raw: Duplex, head: Buffer) => {
+      this.#connecting.delete(connectRequest);
+      raw.on('error', () => raw.destroy());
+      if (response.statusCode !== 200 || done) {
+        raw.destroy();
+        finish(new Error(`proxy answered CONNECT with status ${response.statusCode}`));
+        return;
+      }
+      if (head.length > 0) raw.unshift(head);
+      const secure = tlsConnect({
+        socket: raw,
+        host,
+        ...(options.servername ? { servername: options.servername } : isIP(host) ? {} : { servername: host }),
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      });
+      // The pool unrefs idle sockets (so they keep no process alive) and refs reused ones;
+      // a TLS socket over a tunnel must pass that on to the socket it runs over.
+      const ref = secure.ref.bind(secure);
+      const unref = secure.unref.bind(secure);
+      secure.ref = () => {
+        (raw as Partial<Pick<typeof secure, 'ref'>>).ref?.();
+        return ref();
+      };
+      secure.unref = () => {
+        (raw as Partial<Pick<typeof secure, 'unref'>>).unref?.();
+        return unref();
+      };
+      // A socket error with no request attached must never become an uncaught exception.
+      secure.on('error', () => undefined);
+      secure.on('close', () => raw.destroy());
+      raw.on('close', () => secure.destroy());
+      finish(null, secure);
+    });
+    connectRequest.end();
+    return undefined;
+  }
+
+  override destroy(): void {
+    this.#destroyed = true;
+    for (const request of this.#connecting) request.destroy();
+    this.#connecting.clear();
+    super.destroy();
+  }
+}
+
+/** The agent, request function and options of every request, from the transport's options. */
+function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleSocketTimeoutMillis: number): Route {
+  const target = new URL(options.url);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new TypeError(`unsupported protocol ${target.protocol} in ${options.url}`);
+  }
+  const proxy = options.proxy ? new URL(options.proxy) : undefined;
+  if (proxy && proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw new TypeError(`unsupported proxy protocol ${proxy.protocol}`);
+  }
+  const ca = certificateAuthorities(options.caCerts);
+  const pool: AgentOptions = {
+    keepAlive: true,
+    maxSockets,
+    scheduling: 'lifo',
+    timeout: idleSocketTimeoutMillis,
+  };
+  const tlsPool: HttpsAgentOptions = ca === undefined ? pool : { ...pool, ca };
+  const path = `${target.pathname}${target.search}`;
+  const direct: RequestOptions = { method: 'POST', hostname: bareHostname(target), port: portOf(target), path };
+  if (proxy === undefined) {
+    return target.protocol === 'https:'
+      ? { agent: new HttpsAgent(tlsPool), request: httpsRequest, options: direct, headers: {} }
+      : { agent: new HttpAgent(pool), request: httpRequest, options: direct, headers: {} };
+  }
+  const authorization = proxyAuthorization(proxy);
+  const proxyIsTls = proxy.protocol === 'https:';
+  const proxyHost = bareHostname(proxy);
+  const toProxy: HttpsRequestOptions = { hostname: proxyHost, port: portOf(proxy) };
+  // Node would take the TLS server name from the Host header, which names the target, not the proxy.
+  if (proxyIsTls) toProxy.servername = isIP(proxyHost) ? '' : proxyHost;
+  if (target.protocol === 'https:') {
+    const tunnel: TunnelProxy = {
+      request: proxyIsTls ? httpsRequest : httpRequest,
+      options: proxyIsTls && ca !== undefined ? { ...toProxy, ca } : toProxy,
+      authorization,
+    };
+    return { agent: new TunnelAgent(tlsPool, tunnel), request: httpsRequest, options: direct, headers: {} };
+  }
+  // Plain http through a proxy: the request goes to the proxy, with the absolute URL as path.
+  const headers: Record<string, string> = { Host: target.host };
+  if (authorization !== undefined) headers['Proxy-Authorization'] = authorization;
+  return {
+    agent: proxyIsTls ? new HttpsAgent(tlsPool) : new HttpAgent(pool),
+    request: proxyIsTls ? httpsRequest : httpRequest,
+    options: { ...toProxy, method: 'POST', path: `${target.origin}${path}` },
+    headers,
+  };
+}
+
+/** Settings of the Node transport beyond {@link PlatformTransportOptions}. */
+export interface NodeHttpTransportTuning {
+  /**
+   * How long (ms) a pooled socket may stay idle before it is destroyed. A shorter
+   * `Keep-Alive: timeout=` from the server wins. Default {@link IDLE_SOCKET_TIMEOUT_MILLIS}.
+   */
+  readonly idleSocketTimeoutMillis?: number | undefined;
+}
+
+/**
+ * Sends envelopes with `node:http` / `node:https` over its own keep-alive agent. Resolves with
+ * the status and the rate-limit headers once the response is over (its body drained, or cut
+ * when too big or late); rejects on network errors, on timeout (`RequestTimeoutError`) and
+ * once closed. Never throws from `send`.
+ */
+export class NodeHttpTransport implements PlatformTransport {
+  readonly #route: Route | Error;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #timeoutMillis: number;
+  readonly #compressionThreshold: number;
+  readonly #maxSockets: number;
+  /** Aborts of every send not settled yet. */
+  readonly #inFlight = new Set<(error: Error) => void>();
+  /** Sends ready to go, waiting for one of the `maxSockets` slots. */
+  readonly #waiting: Array<() => void> = [];
+  #active = 0;
+  #drainScheduled = false;
+  #closed = false;
+
+  /**
+   * Never throws: an unusable `url` or `proxy` makes every `send` reject with the reason.
+   * @param options - The platform transport options.
+   * @param tuning - Pool settings not in the platform contract (tests shorten them).
+   */
+  constructor(options: PlatformTransportOptions, tuning: NodeHttpTransportTuning = {}) {
+    this.#timeoutMillis = clampTimer(options.timeoutMillis);
+    this.#compressionThreshold = options.compressionThreshold;
+    this.#maxSockets = options.maxSockets >= 1 ? Math.floor(options.maxSockets) : 1;
+    this.#headers = { ...options.headers };
+    let route: Route | Error;
+    try {
+      route = buildRoute(
+        options,
+        this.#maxSockets,
+        clampTimer(tuning.idleSocketTimeoutMillis ?? IDLE_SOCKET_TIMEOUT_MILLIS),
+      );
+    } catch (error) {
+      route = error instanceof Error ? error : new Error(String(error));
+    }
+    this.#route = route;
+  }
+
+  /** Sends one envelope with tracing suppressed. Never throws; every failure is a rejection. */
+  send(request: TransportRequest): Promise<TransportResponse> {
+    try {
+      if (this.#closed) return Promise.reject(closedError());
+      const route = this.#route;
+      if (route instanceof Error) return Promise.reject(route);
+      const suppressed = suppressTracing(context.active());
+      return context.with(suppressed, () => this.#send(route, request.body, suppressed));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Aborts every send in flight (each rejects), destroys every socket, and makes every later
+   * `send` reject at once without touching the network.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = closedError();
+    for (const abort of [...this.#inFlight]) abort(error);
+    this.#waiting.length = 0;
+    if (!(this.#route instanceof Error)) this.#route.agent.destroy();
+  }
+
+  #send(route: Route, body: string | Uint8Array, suppressed: Context): Promise<TransportResponse> {
+    return new Promise<TransportResponse>((resolve, reject) => {
+      let settled = false;
+      let holdsSlot = false;
+      let retried = false;
+      let current: ClientRequest | undefined;
+      let tunnelAbort: AbortController | undefined;
+      let response: TransportResponse | undefined;
+
+      const destroyCurrent = (error?: Error): void => {
+        tunnelAbort?.abort();
+        current?.destroy(error);
+      };
+      /** Settles once: with the response when there is one and no error forces a rejection. */
+      const settle = (error?: Error, force = false): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        this.#inFlight.delete(abort);
+        const index = this.#waiting.indexOf(dispatch);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        if (holdsSlot) {
+          holdsSlot = false;
+          this.#release();
+        }
+        if (response !== undefined && !force) resolve(response);
+        else reject(error ?? new Error('request ended without a response'));
+      };
+      const abort = (error: Error): void => {
+        destroyCurrent(error);
+        settle(error, true);
+      };
+      const deadline = setTimeout(() => {
+        if (response !== undefined) {
+          // Headers are in, the body is late: cut it, the status is known.
+          destroyCurrent();
+          settle();
+          return;
+        }
+        const error = new RequestTimeoutError(`request timed out after ${this.#timeoutMillis} ms`);
+        destroyCurrent(error);
+        settle(error);
+      }, this.#timeoutMillis);
+      deadline.unref();
+      this.#inFlight.add(abort);
+
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/x-sentry-envelope',
+        ...this.#headers,
+        ...route.headers,
+      };
+      let payload = toBuffer(body);
+
+      const attempt = (): void => {
+        const controller = new AbortController();
+        tunnelAbort = controller;
+        const hints: TunnelHints = { signal: controller.signal, context: suppressed };
+        const options: RequestOptions & { [kTunnelHints]: TunnelHints } = {
+          ...route.options,
+          headers,
+          agent: route.agent,
+          [kTunnelHints]: hints,
+        };
+        let request: ClientRequest;
+        try {
+          // Throws on an invalid header value, for one.
+          request = context.with(suppressed, () => route.request(options));
+        } catch (error) {
+          settle(error instanceof Error ? error : new Error(String(error)), true);
+          return;
+        }
+        current = request;
+        request.on('error', (error: NodeJS.ErrnoException) => {
+          if (settled || current !== request) return;
+          if (response === undefined && !retried && request.reusedSocket && STALE_SOCKET_ERRORS.has(error.code ?? '')) {
+            // The server closed the pooled socket as we reused it: once more on a fresh one.
+            retried = true;
+            attempt();
+            return;
+          }
+          settle(error);
+        });
+        request.on('response', (res: IncomingMessage) => {
+          res.on('error', () => undefined);
+          if (settled || current !== request) {
+            request.destroy();
+            return;
+          }
+          response = {
+            statusCode: res.statusCode ?? 0,
+            rateLimits: headerValue(res, 'x-sentry-rate-limits'),
+            retryAfter: headerValue(res, 'retry-after'),
+          };
+          const declared = Number(res.headers['content-length']);
+          if (declared > MAX_DRAINED_BODY_BYTES) {
+            request.destroy();
+            settle();
+            return;
+          }
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > MAX_DRAINED_BODY_BYTES) {
+              request.destroy();
+              settle();
+            }
+          });
+          res.resume();
+        });
+        // After the body ended and right before the socket goes back to the pool.
+        request.on('close', () => {
+          if (current === request) settle();
+        });
+        request.end(payload);
+      };
+      const dispatch = (): void => {
+        holdsSlot = true;
+        attempt();
+      };
+      const ready = (): void => {
+        headers['Content-Length'] = payload.length;
+        this.#acquire(dispatch);
+      };
+
+      if (payload.length > this.#compressionThreshold) {
+        gzip(payload, (error, compressed) => {
+          if (settled) return;
+          if (error) {
+            settle(error);
+            return;
+          }
+          payload = compressed;
+          headers['Content-Encoding'] = 'gzip';
+          ready();
+        });
+      } else {
+        ready();
+      }
+    });
+  }
+
+  /** Runs `dispatch` now if fewer than `maxSockets` requests are out, else when one ends. */
+  #acquire(dispatch: () => void): void {
+    if (this.#active < this.#maxSockets) {
+      this.#active++;
+      dispatch();
+    } else {
+      this.#waiting.push(dispatch);
+    }
+  }
+
+  /**
+   * Frees a slot. The next send goes on the next tick: a request's `close` comes just before its
+   * socket returns to the pool, and the next request should find that socket there.
+   */
+  #release(): void {
+    this.#active--;
+    if (this.#drainScheduled || this.#waiting.length === 0) return;
+    this.#drainScheduled = true;
+    process.nextTick(() => {
+      this.#drainScheduled = false;
+      while (!this.#closed && this.#active < this.#maxSockets && this.#waiting.length > 0) {
+        const next = this.#waiting.shift()!;
+        this.#active++;
+        next();
+      }
+    });
+  }
+}
+
+/** Creates the Node transport (`node:http`/`node:https`, keep-alive, proxy support). */
+export function createPlatformTransport(options: PlatformTransportOptions): PlatformTransport {
+  return new NodeHttpTransport(options);
+}

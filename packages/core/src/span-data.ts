@@ -42,6 +42,13 @@ export interface SpanSentryData {
   detached?: 'late' | 'orphan';
   /** The local root a detached span was cut off from; the trace's DSC is looked up there. */
   detachedFrom?: object;
+  /**
+   * @internal
+   * On a local root: how many spans started under it have not ended yet. Kept by the span
+   * processor's transaction assembler, so a finished root can wait briefly for late children
+   * (`lateChildGraceMillis`). Here rather than in a map: it is touched for every span.
+   */
+  openChildren?: number;
 }
 
 const SLOT = Symbol.for('otel-sentry.span-data.v2');
@@ -104,6 +111,21 @@ export function linkToLocalRoot(span: object, root: object): void {
 /** The local root of `span`'s transaction: the span itself when nothing links it to another. */
 export function getLocalRoot(span: object): object {
   return read(span)?.root ?? span;
+}
+
+/**
+ * Whether `span` is sent as the root of a transaction: it is detached (a late child or an
+ * orphan), or nothing links it to a local root and its parent, if any, is remote.
+ */
+export function isTransactionRoot(span: {
+  readonly parentSpanContext?: { readonly isRemote?: boolean | undefined } | undefined;
+}): boolean {
+  const data = read(span);
+  // The side table knows better than the parent link: a detached span has a local parent.
+  if (data?.root !== undefined) return false;
+  if (data?.detached !== undefined) return true;
+  const parent = span.parentSpanContext;
+  return parent === undefined || parent.isRemote === true;
 }
 
 // A detached span's trace data lives with the root it was cut off from. Followed a bounded

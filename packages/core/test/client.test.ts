@@ -25,6 +25,7 @@ describe('createClient', () => {
       orgId: undefined,
       strictTraceContinuation: false,
       sendDefaultPii: false,
+      shutdownTimeoutMillis: 2000,
       sdk: { name: SDK_NAME, version: SDK_VERSION },
     });
     expect(Object.isFrozen(client.options)).toBe(true);

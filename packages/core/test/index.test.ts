@@ -29,6 +29,9 @@ describe('public entry point', () => {
       'itemTypeToCategory',
       'RateLimits',
       'isValidBaggageKey',
+      'TransactionAssembler',
+      'getDetachReason',
+      'isTransactionRoot',
     ]) {
       expect(typeof (core as Record<string, unknown>)[name], name).toBe('function');
     }
@@ -39,6 +42,12 @@ describe('public entry point', () => {
     expect(core.SENTRY_BAGGAGE_PREFIX).toBe('sentry-');
     expect(core.SENTRY_TRACE_FLAG_HAS_REPLAY).toBe(1);
     expect(core.DEFAULT_RETRY_AFTER_MS).toBe(60_000);
+    expect(core.TRANSACTION_ASSEMBLER_DEFAULTS).toEqual({
+      maxSpansPerTransaction: 1000,
+      maxBufferedSpans: 10_000,
+      orphanTimeoutMillis: 300_000,
+      lateChildGraceMillis: 100,
+    });
   });
 
   it('exports nothing internal', () => {

@@ -38,7 +38,12 @@ import { EnvelopeSender, type OfflineStore, recordEnvelopeDrop, type Undelivered
 import { EventPipeline } from './event-pipeline.js';
 import { Heartbeat } from './heartbeat.js';
 import type { OfflineQueue } from './node/offline-queue.js';
-import { MAX_RETRY_DELAY_MILLIS, type ResolvedExporterOptions, resolveExporterOptions } from './options.js';
+import {
+  MAX_RETRY_DELAY_MILLIS,
+  type ResolvedExporterOptions,
+  resolveExporterOptions,
+  timerMillis,
+} from './options.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { Scrubber } from './scrubber.js';
 import { resolveSpotlightUrl } from './spotlight.js';
@@ -134,7 +139,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   readonly #timers: Array<ReturnType<typeof setInterval>> = [];
   readonly #dsn: Dsn | undefined;
   readonly #unsubscribe: () => void;
-  #expiryTimer: ReturnType<typeof setInterval> | undefined;
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   #offline: Promise<OfflineQueue | undefined> | undefined;
   #shutdownPromise: Promise<void> | undefined;
   readonly #stats: ExporterStats = {
@@ -189,12 +194,10 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     this.#assembler = new TransactionAssembler({
       orphanTimeoutMillis: o.orphanTimeoutMillis,
       maxBufferedSpans: o.maxBufferedSpans,
-      onDrop: (count, why) => {
-        const reason: DiscardReason = why === 'overflow' ? 'buffer_overflow' : 'insufficient_data';
+      maxSpansPerTransaction: o.maxSpansPerTransaction,
+      onDrop: (count, reason, why) => {
         this.#reports.record(reason, 'span', count);
-        exporterDiag.warn(
-          `${count} span(s) dropped: ${why === 'overflow' ? 'too many waiting' : 'their root never came'}`,
-        );
+        exporterDiag.warn(`${count} span(s) dropped (${reason}): ${why}`);
       },
     });
 
@@ -480,24 +483,23 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     }
   }
 
+  /** Exports the groups of spans whose root never came, once they have waited `orphanTimeoutMillis`. */
   #scheduleExpiry(): void {
-    if (this.#assembler.pendingCount === 0) {
-      if (this.#expiryTimer !== undefined) {
-        clearInterval(this.#expiryTimer);
-        this.#expiryTimer = undefined;
-      }
-      return;
-    }
     if (this.#expiryTimer !== undefined) return;
-    const every = Math.max(10, Math.min(60_000, Math.floor(this.#o.orphanTimeoutMillis / 2)));
-    this.#expiryTimer = setInterval(() => {
-      try {
-        this.#assembler.expire(Date.now());
+    const next = this.#assembler.nextExpiry;
+    if (next === undefined) return;
+    this.#expiryTimer = setTimeout(
+      () => {
+        this.#expiryTimer = undefined;
+        try {
+          for (const g of this.#assembler.expire(Date.now())) this.#pipeline.exportGroup(g.root, g.children);
+        } catch (error) {
+          exporterDiag.error('exporting spans whose root never came failed', error);
+        }
         this.#scheduleExpiry();
-      } catch (error) {
-        exporterDiag.error('expiring waiting spans failed', error);
-      }
-    }, every);
+      },
+      timerMillis(next - Date.now()),
+    );
     unref(this.#expiryTimer);
   }
 
@@ -564,8 +566,13 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     const deadline = Date.now() + timeout;
     this.#unsubscribe();
     for (const timer of this.#timers) clearInterval(timer);
-    if (this.#expiryTimer !== undefined) clearInterval(this.#expiryTimer);
-    this.#assembler.clear();
+    if (this.#expiryTimer !== undefined) clearTimeout(this.#expiryTimer);
+    // Spans still waiting for a root that will not come now go as transactions of their own.
+    try {
+      for (const g of this.#assembler.clear()) this.#pipeline.exportGroup(g.root, g.children);
+    } catch (error) {
+      exporterDiag.error('exporting waiting spans at shutdown failed', error);
+    }
     this.#heartbeat.end();
     this.#heartbeat.sendClientReport();
 

@@ -42,7 +42,7 @@ export interface SentryEnvelopeExporterOptions {
   readonly orphanTimeoutMillis?: number | undefined;
   /** Most spans held while waiting for their root; more are dropped (`buffer_overflow`). Default `10000`. */
   readonly maxBufferedSpans?: number | undefined;
-  /** Most spans per transaction; more are dropped (`buffer_overflow`). Default `1000`. */
+  /** Most spans per transaction, the root included; more are dropped (`buffer_overflow`). Default `1000`. */
   readonly maxSpansPerTransaction?: number | undefined;
   /** Most serialized bytes of one event; bigger events are trimmed. Default 1 MiB. */
   readonly maxEventBytes?: number | undefined;

@@ -342,15 +342,15 @@ describe('SentryEnvelopeExporter over HTTP', () => {
     await exporter.shutdown();
   });
 
-  it('caps spans per transaction', async () => {
+  it('caps spans per transaction, the root included, as SentrySpanProcessor does', async () => {
     const exporter = make({ maxSpansPerTransaction: 10 });
     const { provider: p, tracer } = provider(exporter);
     serverTransaction(tracer, 15);
     await p.forceFlush();
     await exporter.forceFlush();
-    expect((itemsOf(sink.requests, 'transaction')[0] as SentryEvent).spans).toHaveLength(10);
+    expect((itemsOf(sink.requests, 'transaction')[0] as SentryEvent).spans).toHaveLength(9);
     expect(itemsOf(sink.requests, 'client_report')[0]!.discarded_events).toEqual([
-      { reason: 'buffer_overflow', category: 'span', quantity: 5 },
+      { reason: 'buffer_overflow', category: 'span', quantity: 6 },
     ]);
     await exporter.shutdown();
   });

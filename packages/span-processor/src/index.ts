@@ -3,14 +3,13 @@
  * transactions), `SentrySampler` (Sentry's consistent sampling) and `ownershipRouting` (the
  * reference integration built on hooks).
  */
-export { getDetachReason } from './detached-transaction.js';
+export { type DetachReason, getDetachReason } from '@otel-sentry/core';
 export { DISCARDED_EVENT_HOOK } from './discard-counter.js';
 export { type OwnershipRouting, ownershipRouting } from './ownership-routing.js';
 export { SentrySampler, type SentrySamplingResult } from './sampler.js';
 export { SentrySpanProcessor } from './span-processor.js';
 export type {
   AttributeMatcher,
-  DetachReason,
   DiscardedEvents,
   DiscardSource,
   ExportResultLike,

@@ -18,14 +18,17 @@ import {
   type HookRegistry,
   InvalidOptionError,
   linkToLocalRoot,
+  MAX_TIMER_MILLIS,
   type ReadableSpanLike,
+  type SpanAssembly,
   type SpanSentryData,
+  TRANSACTION_ASSEMBLER_DEFAULTS,
+  TransactionAssembler,
 } from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
 import { DiscardCounter } from './discard-counter.js';
 import { ExportBatcher } from './export-batcher.js';
 import { takeSamplingDecision } from './sampling-handoff.js';
-import { TransactionAssembler } from './transaction-assembler.js';
 import type {
   DiscardedEvents,
   DiscardSource,
@@ -35,8 +38,7 @@ import type {
 } from './types.js';
 
 /** Sentry's limit of spans per transaction. */
-const MAX_SPANS_PER_TRANSACTION = 1000;
-const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+const MAX_SPANS_PER_TRANSACTION = TRANSACTION_ASSEMBLER_DEFAULTS.maxSpansPerTransaction;
 
 function integerOption(
   options: SentrySpanProcessorOptions,
@@ -62,6 +64,7 @@ function clientOptionsOf(options: SentrySpanProcessorOptions): ClientOptions {
     maxSpansPerTransaction: _a,
     maxBufferedSpans: _b,
     orphanTimeoutMillis: _c,
+    lateChildGraceMillis: _h,
     scheduledDelayMillis: _d,
     maxExportBatchSize: _e,
     maxConcurrentExports: _f,
@@ -76,8 +79,9 @@ function clientOptionsOf(options: SentrySpanProcessorOptions): ClientOptions {
  * - links every span to its local root in core's span side table, and records on each local
  *   root the frozen DSC, replay id and sampling decision it started with;
  * - emits `spanStart`, `transactionStart`, `spanEnd` and `transactionEnd` on its client;
- * - holds finished children until their local root ends and then hands the whole
- *   transaction to the exporter in one `export` call, batched with other transactions;
+ * - holds finished children until their local root ends (and, briefly, a finished root until
+ *   the children started under it have ended) and then hands the whole transaction to the
+ *   exporter in one `export` call, batched with other transactions;
  * - bounds memory and counts every span it drops (see {@link SentrySpanProcessor.takeDiscards}).
  *
  * It never throws from `onStart`/`onEnd`.
@@ -87,7 +91,9 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
   readonly client: Client;
   readonly #exporter: SpanExporterLike;
   readonly #discards: DiscardCounter;
-  readonly #assembler: TransactionAssembler;
+  // Core's assembler, the one the exporter uses for spans no processor assembled. A span
+  // streaming mode would put a pass-through here.
+  readonly #assembler: SpanAssembly;
   readonly #batcher: ExportBatcher;
   readonly #maxBufferedSpans: number;
   #shutdown: Promise<void> | undefined;
@@ -103,21 +109,44 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
     this.#exporter = exporter;
     this.client = options.client ?? createClient(clientOptionsOf(options));
     this.#discards = new DiscardCounter(this.client);
-    this.#maxBufferedSpans = integerOption(options, 'maxBufferedSpans', 10_000, 1, Number.MAX_SAFE_INTEGER);
-    this.#assembler = new TransactionAssembler(
-      {
-        maxSpansPerTransaction: integerOption(
-          options,
-          'maxSpansPerTransaction',
-          MAX_SPANS_PER_TRANSACTION,
-          1,
-          MAX_SPANS_PER_TRANSACTION,
-        ),
-        orphanTimeoutMillis: integerOption(options, 'orphanTimeoutMillis', 300_000, 0, MAX_TIMER_MILLIS),
-      },
-      this.#discards,
-      this.#onTransaction,
+    const defaults = TRANSACTION_ASSEMBLER_DEFAULTS;
+    this.#maxBufferedSpans = integerOption(
+      options,
+      'maxBufferedSpans',
+      defaults.maxBufferedSpans,
+      1,
+      Number.MAX_SAFE_INTEGER,
     );
+    this.#assembler = new TransactionAssembler({
+      maxSpansPerTransaction: integerOption(
+        options,
+        'maxSpansPerTransaction',
+        MAX_SPANS_PER_TRANSACTION,
+        1,
+        MAX_SPANS_PER_TRANSACTION,
+      ),
+      maxBufferedSpans: this.#maxBufferedSpans,
+      orphanTimeoutMillis: integerOption(
+        options,
+        'orphanTimeoutMillis',
+        defaults.orphanTimeoutMillis,
+        0,
+        MAX_TIMER_MILLIS,
+      ),
+      lateChildGraceMillis: integerOption(
+        options,
+        'lateChildGraceMillis',
+        defaults.lateChildGraceMillis,
+        0,
+        MAX_TIMER_MILLIS,
+      ),
+      // Transactions waiting to be exported share the bound with the spans held here.
+      heldElsewhere: () => this.#batcher.size,
+      onTransaction: this.#onTransaction,
+      onDrop: (quantity, reason, why) => this.#discards.record(reason, 'span', quantity, why),
+      onDetach: (quantity, reason) =>
+        processorDiag.debug(`${quantity} span(s) sent without their local root (${reason})`),
+    });
     this.#batcher = new ExportBatcher(
       exporter,
       {
@@ -165,8 +194,12 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
       const parentData = parent === undefined || parent === span ? undefined : getSpanData(parent);
       let isRoot = true;
       if (parentData !== undefined && parent!.spanContext().traceId === span.spanContext().traceId) {
-        linkToLocalRoot(span, parentData.root ?? parent!);
+        const root = parentData.root ?? parent!;
+        linkToLocalRoot(span, root);
         isRoot = false;
+        // Counted so a finished root can wait for it (late-child grace). Unsampled spans are
+        // never assembled, so they are not waited for.
+        if (isSampled(span)) this.#assembler.spanStarted(span, root);
       } else {
         this.#recordRoot(span, parentContext);
       }
@@ -197,26 +230,22 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
         if (root === span) this.#discards.record('sample_rate', 'transaction', 1, 'the span was not sampled');
         return;
       }
-      if (root === span) {
-        this.#assembler.completeRoot(span);
-      } else if (!this.#assembler.addChild(root, span, this.bufferedSpans < this.#maxBufferedSpans)) {
-        this.#discards.record(
-          'buffer_overflow',
-          'span',
-          1,
-          `${this.#maxBufferedSpans} finished spans are already buffered (maxBufferedSpans)`,
-        );
-      }
+      // Drops past the bounds are counted by the assembler (onDrop).
+      this.#assembler.spanEnded(span, root);
     } catch (error) {
       processorDiag.error('onEnd failed', error);
       this.#discards.record('internal_sdk_error', 'span', 1, 'onEnd failed');
     }
   }
 
-  /** Exports every finished transaction now, then calls the exporter's `forceFlush`. */
+  /**
+   * Exports every finished transaction now — roots waiting for late children go without
+   * them — then calls the exporter's `forceFlush`.
+   */
   async forceFlush(): Promise<void> {
     if (this.#shutdown !== undefined) return this.#shutdown;
     try {
+      this.#assembler.flush();
       await this.#batcher.flush();
     } catch (error) {
       processorDiag.error('flushing failed', error);
@@ -282,8 +311,9 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
   }
 
   // Every assembled transaction passes here: roots that ended, late children and orphans.
-  readonly #onTransaction = (root: ReadableSpanLike, assembled: ReadableSpanLike[]): void => {
-    let spans = assembled;
+  readonly #onTransaction = (root: ReadableSpanLike, children: ReadableSpanLike[]): void => {
+    children.push(root);
+    let spans = children;
     if (this.client.hasHooks('transactionEnd')) {
       this.client.emit('transactionEnd', root, spans);
       spans = this.#assembler.capTransaction(root, spans);

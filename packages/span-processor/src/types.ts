@@ -13,7 +13,6 @@ import type {
   DiscardReason,
   HookRegistry,
   ReadableSpanLike,
-  SpanSentryData,
 } from '@otel-sentry/core';
 
 /**
@@ -89,6 +88,14 @@ export interface SentrySpanProcessorOptions extends ClientOptions {
    */
   readonly orphanTimeoutMillis?: number | undefined;
   /**
+   * Longest time, in milliseconds, a finished local root waits for spans started under it
+   * that are still running, so that spans a framework ends just after the server span join
+   * its transaction instead of becoming "late" ones. The root goes as soon as they have all
+   * ended; `forceFlush()` and `shutdown()` cut the wait short; a waiting root counts against
+   * `maxBufferedSpans`. `0` sends roots at once. Default `100`.
+   */
+  readonly lateChildGraceMillis?: number | undefined;
+  /**
    * Delay, in milliseconds, between a transaction finishing and its batch being exported,
    * so that several transactions share one export. Default `1000`.
    */
@@ -125,15 +132,6 @@ export interface DiscardSource {
    */
   takeDiscards(): DiscardedEvents[];
 }
-
-/**
- * Why a span was sent as a transaction of its own although it has a local parent, as
- * recorded in its side-table entry (see the README, "Late children and orphans").
- * - `late`: it ended after its local root had already been handed to the exporter.
- * - `orphan`: its local root had not ended within `orphanTimeoutMillis`, or the processor
- *   was shut down first.
- */
-export type DetachReason = NonNullable<SpanSentryData['detached']>;
 
 /** What a `tracesSampler` is told about the span it decides on (a local root). */
 export interface TracesSamplerContext {

@@ -339,6 +339,7 @@ describe('SentrySpanProcessor options', () => {
     expect(() => new SentrySpanProcessor({ exporter, maxSpansPerTransaction: 1001 })).toThrow(/maxSpansPerTransaction/);
     expect(() => new SentrySpanProcessor({ exporter, maxBufferedSpans: 0 })).toThrow(/maxBufferedSpans/);
     expect(() => new SentrySpanProcessor({ exporter, orphanTimeoutMillis: -1 })).toThrow(/orphanTimeoutMillis/);
+    expect(() => new SentrySpanProcessor({ exporter, lateChildGraceMillis: -1 })).toThrow(/lateChildGraceMillis/);
     expect(() => new SentrySpanProcessor({ exporter, maxConcurrentExports: 1.5 })).toThrow(/maxConcurrentExports/);
     expect(() => new SentrySpanProcessor({ exporter, tracesSampleRate: 2, env: false })).toThrow(/tracesSampleRate/);
   });

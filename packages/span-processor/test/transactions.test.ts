@@ -1,3 +1,8 @@
+/**
+ * What SentrySpanProcessor hands the exporter, through core's TransactionAssembler: whole
+ * transactions, late-child grace, late children, orphans, the span cap, and the bound it
+ * shares with the export queue. The assembler's own rules are tested in core.
+ */
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { freezeDsc, getLocalRoot, getSpanData, getTraceFrozenDsc, setFrozenDsc } from '@otel-sentry/core';
@@ -43,6 +48,90 @@ describe('late children', () => {
     // It keeps the trace's DSC, so its envelope carries the same trace header.
     expect(getTraceFrozenDsc(background!)).toBe(frozen);
     expect(getDetachReason(h.recording.calls[0]![1]!)).toBeUndefined();
+  });
+});
+
+describe('late-child grace', () => {
+  it("joins a span a framework ends just after the server span (express's request handler)", async () => {
+    vi.useFakeTimers();
+    h = createHarness({ scheduledDelayMillis: 1 });
+    const transactionEnds: string[] = [];
+    h.processor.on('transactionEnd', (root, spans) => transactionEnds.push(`${root.name}:${spans.length}`));
+    let handler: ReturnType<typeof h.tracer.startSpan> | undefined;
+    h.tracer.startActiveSpan('GET /users/:id', (server) => {
+      h!.tracer.startSpan('middleware - query').end();
+      handler = h!.tracer.startSpan('request handler - /users/:id');
+      server.end();
+    });
+    // The server span waits, and counts against the bound meanwhile.
+    expect(transactionEnds).toEqual([]);
+    expect(h.processor.bufferedSpans).toBe(2);
+    await vi.advanceTimersByTimeAsync(2);
+    handler!.end();
+    expect(transactionEnds).toEqual(['GET /users/:id:3']);
+    await settle(h.processor.forceFlush());
+    expect(h.exportCalls).toEqual([['middleware - query', 'request handler - /users/:id', 'GET /users/:id']]);
+    expect(getDetachReason(handler!)).toBeUndefined();
+    expect(h.processor.takeDiscards()).toEqual([]);
+  });
+
+  it('hands the root on after lateChildGraceMillis; a child ending later is late', async () => {
+    vi.useFakeTimers();
+    h = createHarness({ scheduledDelayMillis: 1, lateChildGraceMillis: 50 });
+    let slow: ReturnType<typeof h.tracer.startSpan> | undefined;
+    h.tracer.startActiveSpan('GET /report', (root) => {
+      slow = h!.tracer.startSpan('render pdf');
+      root.end();
+    });
+    await vi.advanceTimersByTimeAsync(49);
+    expect(h.exportCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(h.exportCalls).toEqual([['GET /report']]);
+    slow!.end();
+    await settle(h.processor.forceFlush());
+    expect(h.exportCalls).toEqual([['GET /report'], ['render pdf']]);
+    expect(getDetachReason(slow!)).toBe('late');
+  });
+
+  it('waits 100 ms by default', async () => {
+    vi.useFakeTimers();
+    h = createHarness({ scheduledDelayMillis: 1 });
+    h.tracer.startActiveSpan('root', (root) => {
+      h!.tracer.startSpan('never ends');
+      root.end();
+    });
+    await vi.advanceTimersByTimeAsync(98);
+    expect(h.exportCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(h.exportCalls).toEqual([['root']]);
+  });
+
+  it('is cut short by forceFlush and by shutdown', async () => {
+    h = createHarness({ lateChildGraceMillis: 60_000 });
+    h.tracer.startActiveSpan('first', (root) => {
+      h!.tracer.startSpan('running');
+      root.end();
+    });
+    await h.processor.forceFlush();
+    expect(h.exportCalls).toEqual([['first']]);
+    h.tracer.startActiveSpan('second', (root) => {
+      h!.tracer.startSpan('done').end();
+      h!.tracer.startSpan('running');
+      root.end();
+    });
+    await h.processor.shutdown();
+    expect(h.exportCalls).toEqual([['first'], ['done', 'second']]);
+    expect(h.processor.takeDiscards()).toEqual([]);
+  });
+
+  it('is off with lateChildGraceMillis 0', async () => {
+    h = createHarness({ lateChildGraceMillis: 0 });
+    h.tracer.startActiveSpan('root', (root) => {
+      h!.tracer.startSpan('running');
+      root.end();
+    });
+    await h.processor.forceFlush();
+    expect(h.exportCalls).toEqual([['root']]);
   });
 });
 

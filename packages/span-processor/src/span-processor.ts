@@ -9,6 +9,7 @@ import {
   type ClientHooks,
   type ClientOptions,
   createClient,
+  DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
   ensureSpanData,
   getFrozenDsc,
   getLocalRoot,
@@ -97,6 +98,7 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
   readonly #batcher: ExportBatcher;
   readonly #maxBufferedSpans: number;
   #shutdown: Promise<void> | undefined;
+  readonly #shutdownTimeoutMillis: number;
 
   /**
    * @throws InvalidOptionError when an option cannot work (checked here, never later).
@@ -108,6 +110,8 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
     }
     this.#exporter = exporter;
     this.client = options.client ?? createClient(clientOptionsOf(options));
+    // One deadline for the whole pipeline, read from the client the exporter shares.
+    this.#shutdownTimeoutMillis = this.client.options.shutdownTimeoutMillis ?? DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
     this.#discards = new DiscardCounter(this.client);
     const defaults = TRANSACTION_ASSEMBLER_DEFAULTS;
     this.#maxBufferedSpans = integerOption(
@@ -244,22 +248,26 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
    */
   async forceFlush(): Promise<void> {
     if (this.#shutdown !== undefined) return this.#shutdown;
-    try {
-      this.#assembler.flush();
-      await this.#batcher.flush();
-    } catch (error) {
-      processorDiag.error('flushing failed', error);
-    }
-    await this.#exporterForceFlush();
+    const flushing = (async () => {
+      try {
+        this.#assembler.flush();
+        await this.#batcher.flush();
+      } catch (error) {
+        processorDiag.error('flushing failed', error);
+      }
+      await this.#exporterForceFlush();
+    })();
+    await withDeadline(flushing, this.#shutdownTimeoutMillis, 'forceFlush');
   }
 
   /**
    * Exports everything still held — children whose root has not ended go out as orphans —
-   * then flushes and shuts down the exporter. Idempotent; spans ending afterwards are
-   * counted, not exported.
+   * then shuts down the exporter (which sends what it holds). Returns within the client's
+   * `shutdownTimeoutMillis` (the exporter on the same client keeps the same deadline), even
+   * when the network hangs. Idempotent; spans ending afterwards are counted, not exported.
    */
   shutdown(): Promise<void> {
-    this.#shutdown ??= this.#doShutdown();
+    this.#shutdown ??= withDeadline(this.#doShutdown(), this.#shutdownTimeoutMillis * 1.05, 'shutdown');
     return this.#shutdown;
   }
 
@@ -267,12 +275,13 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
     // Never rejects: a failure here is logged and the exporter is still shut down.
     try {
       this.#assembler.flushAll();
-      await this.#batcher.flush();
+      await withDeadline(this.#batcher.flush(), this.#shutdownTimeoutMillis, 'the last exports');
     } catch (error) {
       processorDiag.error('flushing at shutdown failed', error);
     }
     this.#batcher.stop();
-    await this.#exporterForceFlush();
+    // No forceFlush first: the exporter's shutdown sends what it holds, within the same
+    // deadline; a flush before it would spend the deadline twice.
     try {
       await this.#exporter.shutdown();
     } catch (error) {
@@ -326,6 +335,31 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
     }
     this.#batcher.enqueue(spans);
   };
+}
+
+/**
+ * Resolves when `work` settles or after `millis`, whichever comes first (never rejects): a
+ * flush or shutdown must return on time even when an exporter hangs.
+ */
+function withDeadline(work: Promise<unknown>, millis: number, what: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      processorDiag.warn(`${what} did not finish within ${Math.round(millis)} ms (shutdownTimeoutMillis); returning`);
+      resolve();
+    }, millis);
+    (timer as { unref?: () => void }).unref?.();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        processorDiag.error(`${what} failed`, error);
+        resolve();
+      },
+    );
+  });
 }
 
 function isSampled(span: { spanContext(): { traceFlags: number } }): boolean {

@@ -16,6 +16,7 @@ export default defineConfig({
       '#platform-transport': fileURLToPath(
         new URL('./packages/exporter/src/platform/node/http-transport.ts', import.meta.url),
       ),
+      '#platform-files': fileURLToPath(new URL('./packages/exporter/src/node/files.ts', import.meta.url)),
     },
   },
   test: {

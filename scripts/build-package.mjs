@@ -4,7 +4,7 @@
 // A `{"type":"commonjs"}` marker in dist/cjs makes Node and TypeScript read that
 // folder (code and types) as CommonJS although the package itself is `type: module`.
 //
-// Subpath imports (`#platform-transport`, chosen by export condition) resolve against the
+// Subpath imports (`#platform-transport`, `#platform-files`, chosen by export condition) resolve against the
 // package's own package.json, whose `imports` point into dist/esm: bundlers and Node's ESM
 // loader pick the variant by condition. The CommonJS build is loaded by Node's `require`
 // (dist/cjs sits under its own `type` marker, where no `imports` field may go), so there the
@@ -45,7 +45,10 @@ function rewriteCjsImports(imports) {
       const absolute = join(cjsDir, esmTarget.replace(/^\.\/dist\/esm\//, ''));
       let rel = relative(dirname(file), absolute);
       if (!rel.startsWith('.')) rel = `./${rel}`;
-      const next = text.replaceAll(`require("${specifier}")`, `require("${rel}")`);
+      // tsc writes static requires with double quotes and dynamic `import()`s with single ones.
+      const next = text
+        .replaceAll(`require("${specifier}")`, `require("${rel}")`)
+        .replaceAll(`require('${specifier}')`, `require('${rel}')`);
       if (next !== text) {
         text = next;
         changed = true;

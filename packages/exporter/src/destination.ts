@@ -93,8 +93,9 @@ export class LazyOutboxTransport implements EnvelopeTransport {
 
   async send(request: TransportRequest): Promise<TransportResponse> {
     if (this.#closed) throw new Error('the outbox is closed');
-    this.#inner ??= import('./node/file-outbox.js').then(
+    this.#inner ??= import('#platform-files').then(
       (m) => {
+        if (!m.HAS_FILE_SYSTEM) throw new Error('no file system');
         const outbox = new m.FileOutboxTransport(this.dir, this.#maxFiles);
         exporterDiag.info(`no DSN and no Spotlight: writing envelopes to ${outbox.dir}`);
         return outbox;

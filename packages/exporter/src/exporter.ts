@@ -26,6 +26,7 @@ import {
   serializeEnvelope,
   type TransportResult,
 } from '@otel-sentry/core';
+import type { OfflineQueue } from '#platform-files';
 import { ClientReportRecorder } from './client-reports.js';
 import {
   createSentryTransport,
@@ -37,7 +38,6 @@ import { exporterDiag } from './diag.js';
 import { EnvelopeSender, type OfflineStore, recordEnvelopeDrop, type Undelivered } from './envelope-sender.js';
 import { EventPipeline } from './event-pipeline.js';
 import { Heartbeat } from './heartbeat.js';
-import type { OfflineQueue } from './node/offline-queue.js';
 import {
   MAX_RETRY_DELAY_MILLIS,
   type ResolvedExporterOptions,
@@ -512,8 +512,9 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     }
     const dsn = this.#dsn;
     const transport = this.#destination.transport;
-    this.#offline = import('./node/offline-queue.js').then(
+    this.#offline = import('#platform-files').then(
       (m) => {
+        if (!m.HAS_FILE_SYSTEM) throw new Error('this platform has no file system');
         const queue = new m.OfflineQueue({
           dir: options.dir ?? m.defaultOfflineDir(dsn?.projectId ?? 'default'),
           maxEnvelopes: options.maxEnvelopes,

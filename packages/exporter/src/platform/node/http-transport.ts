@@ -411,22 +411,29 @@ export class NodeHttpTransport implements PlatformTransport {
         ...this.#headers,
         ...route.headers,
       };
-      let payload = toBuffer(body);
+      // A string body is written as it is: Node sends headers and body in one write, where a
+      // Buffer would cost a copy here and a `writev` of two chunks per request.
+      let payload: string | Buffer = typeof body === 'string' ? body : toBuffer(body);
+      let payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
 
       const attempt = (): void => {
-        const controller = new AbortController();
-        tunnelAbort = controller;
-        const hints: TunnelHints = { signal: controller.signal, context: suppressed };
-        const options: RequestOptions & { [kTunnelHints]: TunnelHints } = {
+        const options: RequestOptions & { [kTunnelHints]?: TunnelHints } = {
           ...route.options,
           headers,
           agent: route.agent,
-          [kTunnelHints]: hints,
         };
+        // Only a tunnel (https through a proxy) opens its socket asynchronously and needs to be
+        // told when to give up; a direct request is destroyed with its socket.
+        if (route.agent instanceof TunnelAgent) {
+          const controller = new AbortController();
+          tunnelAbort = controller;
+          options[kTunnelHints] = { signal: controller.signal, context: suppressed };
+        }
         let request: ClientRequest;
         try {
-          // Throws on an invalid header value, for one.
-          request = context.with(suppressed, () => route.request(options));
+          // Throws on an invalid header value, for one. A retry or a queued send runs outside
+          // `send`'s context: set the suppressed one again.
+          request = context.with(suppressed, route.request, undefined, options);
         } catch (error) {
           settle(error instanceof Error ? error : new Error(String(error)), true);
           return;
@@ -480,11 +487,11 @@ export class NodeHttpTransport implements PlatformTransport {
         attempt();
       };
       const ready = (): void => {
-        headers['Content-Length'] = payload.length;
+        headers['Content-Length'] = payloadBytes;
         this.#acquire(dispatch);
       };
 
-      if (payload.length > this.#compressionThreshold) {
+      if (payloadBytes > this.#compressionThreshold) {
         gzip(payload, (error, compressed) => {
           if (settled) return;
           if (error) {
@@ -492,6 +499,7 @@ export class NodeHttpTransport implements PlatformTransport {
             return;
           }
           payload = compressed;
+          payloadBytes = compressed.length;
           headers['Content-Encoding'] = 'gzip';
           ready();
         });

@@ -19,17 +19,13 @@ import type { ClientReportRecorder } from './client-reports.js';
 import { exporterDiag } from './diag.js';
 import { setItemSpanCount } from './envelope-sender.js';
 import { fitsIn, serializeWithinLimit } from './event-size.js';
+import { transactionExceptions } from './exception-events.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { ResolvedExporterOptions } from './options.js';
+import { requestData } from './request-data.js';
 import type { Scrubber } from './scrubber.js';
 import type { RequestOutcome } from './sessions.js';
-import {
-  exceptionEventsToErrors,
-  hasExceptionEvents,
-  isServerSpan,
-  type MappingContext,
-  spansToTransaction,
-} from './span-to-event.js';
+import { exceptionToErrorEvent, isServerSpan, type MappingContext, spansToTransaction } from './span-to-event.js';
 import { traceDscOf, traceHeader } from './trace-header.js';
 import type { ExporterStats } from './types.js';
 
@@ -122,24 +118,23 @@ export class EventPipeline {
     );
 
     // Errors first: each goes in its own envelope (events and transactions never share one).
-    let errorCount = 0;
+    // One per distinct exception and ancestor chain, handled or not (exception-events.ts).
+    const exceptions = transactionExceptions(root, children);
+    const errorCount = exceptions.length;
     let crashed = false;
-    const info = { replayId, transaction: mapped.event.transaction };
-    if (hasExceptionEvents(root)) {
-      for (const e of exceptionEventsToErrors(root, ctx, info)) {
-        errorCount++;
-        if (e.level === 'fatal') crashed = true;
-        this.#sendEvent(e, trace, 0);
+    if (errorCount > 0) {
+      const info = {
+        replayId,
+        transaction: mapped.event.transaction,
+        request: requestData(root, s.scrubber),
+      };
+      for (const recorded of exceptions) {
+        // An error that escaped a request crashes it, in release health as in Sentry's SDKs.
+        if (!recorded.handled) crashed = true;
+        this.#sendEvent(exceptionToErrorEvent(recorded, ctx, info), trace, 0);
       }
+      s.heartbeat.addErrors(errorCount);
     }
-    for (const child of children) {
-      if (!hasExceptionEvents(child)) continue;
-      for (const e of exceptionEventsToErrors(child, ctx, info)) {
-        errorCount++;
-        this.#sendEvent(e, trace, 0);
-      }
-    }
-    if (errorCount > 0) s.heartbeat.addErrors(errorCount);
 
     if (isServerSpan(root)) {
       const outcome: RequestOutcome = crashed

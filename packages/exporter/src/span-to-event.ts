@@ -1,14 +1,18 @@
 /**
  * OpenTelemetry spans to Sentry events: a local root and its descendants become one
- * `transaction`; every `exception` span event becomes an error `event` linked to its span.
+ * `transaction`; every error a transaction reports (see `exception-events.ts`) becomes an
+ * error `event` linked to its span and, in a server request, carrying the request.
  */
 import { type Attributes, type HrTime, SpanKind } from '@opentelemetry/api';
 import { getSpanData, hrTimeToSeconds, type ReadableSpanLike, type SentryEvent, uuid4 } from '@otel-sentry/core';
+import type { RecordedException } from './exception-events.js';
 import { jsonNumber, jsonString } from './json-text.js';
 import { inferSpanDescription, type SpanDescription } from './op-inference.js';
+import type { RequestData } from './request-data.js';
 import type { Scrubber } from './scrubber.js';
+import { spanLinks, spanLinksJsonMember } from './span-links.js';
 import { parseStackTrace } from './stack-parser.js';
-import { spanStatus } from './status.js';
+import { httpStatusCode, spanStatus } from './status.js';
 
 /** What the mapping needs besides the spans. */
 export interface MappingContext {
@@ -27,6 +31,8 @@ export interface TraceInfo {
   readonly replayId: string | undefined;
   /** The transaction name of the local root, for error events. */
   readonly transaction?: string | undefined;
+  /** The server request the trace's local root answered, for error events. */
+  readonly request?: RequestData | undefined;
 }
 
 /** A mapped transaction. */
@@ -96,6 +102,12 @@ function parentSpanId(span: ReadableSpanLike): string | undefined {
   return span.parentSpanContext?.spanId;
 }
 
+/** The HTTP status a transaction answered with, for `contexts.response` (Sentry shows it from there). */
+function responseStatus(root: ReadableSpanLike): number | undefined {
+  const code = httpStatusCode(root.attributes);
+  return code !== undefined && Number.isInteger(code) ? code : undefined;
+}
+
 function measurementsOf(span: ReadableSpanLike): SentryEvent['measurements'] {
   let out: SentryEvent['measurements'];
   for (const event of span.events) {
@@ -118,7 +130,7 @@ function childSpanObject(child: ReadableSpanLike, ctx: MappingContext): Record<s
   const c = child.spanContext();
   const d = inferSpanDescription(child.name, child.kind, child.attributes);
   const start = seconds(child.startTime);
-  return {
+  const out: Record<string, unknown> = {
     span_id: c.spanId,
     parent_span_id: parentSpanId(child),
     trace_id: c.traceId,
@@ -130,6 +142,9 @@ function childSpanObject(child: ReadableSpanLike, ctx: MappingContext): Record<s
     origin: origin(child.attributes),
     data: ctx.scrubber.scrubAttributes(child.attributes),
   };
+  const links = spanLinks(child.links, ctx.scrubber);
+  if (links !== undefined) out.links = links;
+  return out;
 }
 
 /**
@@ -144,7 +159,7 @@ function childSpanJson(child: ReadableSpanLike, ctx: MappingContext): string {
   const parent = parentSpanId(child);
   // Span and trace ids of SDK spans are hex (the SDK drops invalid parent contexts): JSON-safe as they are.
   const parentMember = parent === undefined ? '' : `,"parent_span_id":"${parent}"`;
-  return `{"span_id":"${c.spanId}"${parentMember},"trace_id":"${c.traceId}","op":${jsonString(d.op)},"description":${jsonString(ctx.scrubber.scrubText(d.name))},"start_timestamp":${jsonNumber(start)},"timestamp":${jsonNumber(end)},"status":${jsonString(spanStatus(child.status, child.attributes))},"origin":${jsonString(origin(child.attributes))},"data":${ctx.scrubber.attributesJson(child.attributes)}}`;
+  return `{"span_id":"${c.spanId}"${parentMember},"trace_id":"${c.traceId}","op":${jsonString(d.op)},"description":${jsonString(ctx.scrubber.scrubText(d.name))},"start_timestamp":${jsonNumber(start)},"timestamp":${jsonNumber(end)},"status":${jsonString(spanStatus(child.status, child.attributes))},"origin":${jsonString(origin(child.attributes))},"data":${ctx.scrubber.attributesJson(child.attributes)}${spanLinksJsonMember(child.links, ctx.scrubber)}}`;
 }
 
 function stringifyData(data: Readonly<Record<string, unknown>>): string {
@@ -180,6 +195,10 @@ export function spansToTransaction(
   if (!json) traceContext.data = rootData(root, ctx.scrubber);
   const parent = parentSpanId(root);
   if (parent !== undefined) traceContext.parent_span_id = parent;
+  if (!json) {
+    const links = spanLinks(root.links, ctx.scrubber);
+    if (links !== undefined) traceContext.links = links;
+  }
 
   const kept = Math.min(children.length, ctx.maxSpans);
   const spans: Array<Record<string, unknown>> = json ? [] : new Array(kept);
@@ -199,6 +218,8 @@ export function spansToTransaction(
     trace: traceContext,
     otel: { resource: resourceContext(root.resource) },
   };
+  const statusCode = responseStatus(root);
+  if (statusCode !== undefined) contexts.response = { status_code: statusCode };
   if (trace.replayId !== undefined) contexts.replay = { replay_id: trace.replayId };
 
   const id = uuid4();
@@ -220,72 +241,61 @@ export function spansToTransaction(
   if (spanJson !== undefined) {
     // Written by hand, equal to JSON.stringify(event) with `spans`: the event is never walked twice.
     const parentMember = parent === undefined ? '' : `,"parent_span_id":${jsonString(parent)}`;
-    const traceJson = `{"trace_id":${jsonString(rootContext.traceId)},"span_id":${jsonString(rootContext.spanId)},"op":${jsonString(description.op)},"status":${jsonString(status)},"origin":${jsonString(rootOrigin)},"data":${rootDataJson(root, ctx.scrubber)}${parentMember}}`;
+    const traceJson = `{"trace_id":${jsonString(rootContext.traceId)},"span_id":${jsonString(rootContext.spanId)},"op":${jsonString(description.op)},"status":${jsonString(status)},"origin":${jsonString(rootOrigin)},"data":${rootDataJson(root, ctx.scrubber)}${parentMember}${spanLinksJsonMember(root.links, ctx.scrubber)}}`;
+    const response = statusCode === undefined ? '' : `,"response":{"status_code":${jsonNumber(statusCode)}}`;
     const replay = trace.replayId === undefined ? '' : `,"replay":{"replay_id":${jsonString(trace.replayId)}}`;
     const release = ctx.release === undefined ? '' : `,"release":${jsonString(ctx.release)}`;
     const measured = measurements === undefined ? '' : `,"measurements":${stringifyData(measurements)}`;
-    const json = `{"type":"transaction","event_id":"${id}","platform":${jsonString(ctx.platform)},"transaction":${jsonString(name)},"transaction_info":{"source":${jsonString(description.source)}},"start_timestamp":${jsonNumber(start)},"timestamp":${jsonNumber(end)},"contexts":{"trace":${traceJson},"otel":{"resource":${resourceJson(root.resource)}}${replay}},"environment":${jsonString(ctx.environment)},"sdk":{"name":${jsonString(ctx.sdk.name)},"version":${jsonString(ctx.sdk.version)}}${release}${measured},"spans":[${spanJson.join(',')}]}`;
+    const json = `{"type":"transaction","event_id":"${id}","platform":${jsonString(ctx.platform)},"transaction":${jsonString(name)},"transaction_info":{"source":${jsonString(description.source)}},"start_timestamp":${jsonNumber(start)},"timestamp":${jsonNumber(end)},"contexts":{"trace":${traceJson},"otel":{"resource":${resourceJson(root.resource)}}${response}${replay}},"environment":${jsonString(ctx.environment)},"sdk":{"name":${jsonString(ctx.sdk.name)},"version":${jsonString(ctx.sdk.version)}}${release}${measured},"spans":[${spanJson.join(',')}]}`;
     return { event, description, droppedSpans: children.length - kept, json };
   }
   event.spans = spans;
   return { event, description, droppedSpans: children.length - kept };
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** Whether a span has `exception` events (cheap check before mapping). */
-export function hasExceptionEvents(span: ReadableSpanLike): boolean {
-  for (const event of span.events) if (event.name === 'exception') return true;
-  return false;
-}
-
-/** Maps every `exception` event of `span` to an error event linked to the span. */
-export function exceptionEventsToErrors(span: ReadableSpanLike, ctx: MappingContext, trace: TraceInfo): SentryEvent[] {
-  const out: SentryEvent[] = [];
-  for (const spanEvent of span.events) {
-    if (spanEvent.name !== 'exception') continue;
-    const a = spanEvent.attributes ?? {};
-    const type = str(a['exception.type']) ?? 'Error';
-    const message = str(a['exception.message']) ?? '';
-    const frames = parseStackTrace(str(a['exception.stacktrace']));
-    // `exception.escaped` (deprecated in semconv, still written) marks an exception that left the span's scope.
-    const handled = a['exception.escaped'] !== true;
-    const value: Record<string, unknown> = {
-      type,
-      value: ctx.scrubber.scrubText(message),
-      mechanism: { type: 'otel', handled },
-    };
-    if (frames.length > 0) value.stacktrace = { frames };
-    const c = span.spanContext();
-    const traceContext: Record<string, unknown> = {
-      trace_id: c.traceId,
-      span_id: c.spanId,
-      op: inferSpanDescription(span.name, span.kind, span.attributes).op,
-    };
-    const parent = parentSpanId(span);
-    if (parent !== undefined) traceContext.parent_span_id = parent;
-    const contexts: NonNullable<SentryEvent['contexts']> = {
-      trace: traceContext,
-      otel: { resource: resourceContext(span.resource) },
-    };
-    if (trace.replayId !== undefined) contexts.replay = { replay_id: trace.replayId };
-    const event: SentryEvent = {
-      event_id: uuid4(),
-      level: handled ? 'error' : 'fatal',
-      platform: ctx.platform,
-      timestamp: seconds(spanEvent.time),
-      exception: { values: [value] },
-      contexts,
-      environment: ctx.environment,
-      sdk: { name: ctx.sdk.name, version: ctx.sdk.version },
-    };
-    if (trace.transaction !== undefined) event.transaction = ctx.scrubber.scrubText(trace.transaction);
-    if (ctx.release !== undefined) event.release = ctx.release;
-    out.push(event);
-  }
-  return out;
+/**
+ * The error event of one recorded exception, linked to the span that recorded it and to
+ * its transaction, with the request it happened in.
+ */
+export function exceptionToErrorEvent(recorded: RecordedException, ctx: MappingContext, trace: TraceInfo): SentryEvent {
+  const { span, handled } = recorded;
+  const frames = parseStackTrace(recorded.stacktrace);
+  const value: Record<string, unknown> = {
+    type: recorded.type,
+    value: ctx.scrubber.scrubText(recorded.message),
+    mechanism: { type: 'otel', handled },
+  };
+  if (frames.length > 0) value.stacktrace = { frames };
+  const c = span.spanContext();
+  const traceContext: Record<string, unknown> = {
+    trace_id: c.traceId,
+    span_id: c.spanId,
+    op: inferSpanDescription(span.name, span.kind, span.attributes).op,
+  };
+  const parent = parentSpanId(span);
+  if (parent !== undefined) traceContext.parent_span_id = parent;
+  const contexts: NonNullable<SentryEvent['contexts']> = {
+    trace: traceContext,
+    otel: { resource: resourceContext(span.resource) },
+  };
+  if (trace.replayId !== undefined) contexts.replay = { replay_id: trace.replayId };
+  const event: SentryEvent = {
+    event_id: uuid4(),
+    // An error that escaped a request is still `error`, as Sentry's framework handlers send
+    // it; `handled: false` is what marks it.
+    level: 'error',
+    platform: ctx.platform,
+    timestamp: seconds(recorded.time),
+    exception: { values: [value] },
+    contexts,
+    environment: ctx.environment,
+    sdk: { name: ctx.sdk.name, version: ctx.sdk.version },
+  };
+  if (trace.transaction !== undefined) event.transaction = ctx.scrubber.scrubText(trace.transaction);
+  // A copy each: a `beforeSend` that edits one event's request must not edit its siblings'.
+  if (trace.request !== undefined) event.request = { ...trace.request };
+  if (ctx.release !== undefined) event.release = ctx.release;
+  return event;
 }
 
 /** Whether a span is a local root: no parent, or a remote one. */

@@ -1,6 +1,8 @@
 /**
  * Sentry span status from an OpenTelemetry span: its status, its HTTP status code and its
- * gRPC status code (protocol brief §5).
+ * gRPC status code (protocol brief §5), as `@sentry/opentelemetry` maps them. Sentry's
+ * failure rate counts every status but `ok`, `cancelled` and `unknown_error`, so a failure
+ * this mapping cannot name more precisely is `internal_error`, never `unknown_error`.
  */
 import { type Attributes, SpanStatusCode } from '@opentelemetry/api';
 
@@ -27,9 +29,14 @@ const GRPC: readonly string[] = [
 // gRPC codes 0..16 map, in order, onto exactly Sentry's span statuses.
 const KNOWN: ReadonlySet<string> = new Set(GRPC);
 
-/** The Sentry status of an HTTP status code, or `undefined` for a code that is not one. */
+/**
+ * The Sentry status of an HTTP status code. A code outside 100–599 is a failure
+ * (`internal_error`): the fetch instrumentation records a network error as status `0`.
+ * `undefined` for a value that is not an integer.
+ */
 export function statusFromHttpCode(code: number): string | undefined {
-  if (!Number.isInteger(code) || code < 100 || code > 599) return undefined;
+  if (!Number.isInteger(code)) return undefined;
+  if (code < 100 || code > 599) return 'internal_error';
   if (code < 400) return 'ok';
   if (code < 500) {
     switch (code) {
@@ -84,8 +91,8 @@ export function httpStatusCode(attributes: Attributes): number | undefined {
 
 /**
  * The Sentry status of a span. An explicit OpenTelemetry `OK` wins; otherwise the HTTP or
- * gRPC code decides; an `ERROR` without a code is the status message when it names a
- * Sentry status, else `unknown_error`.
+ * gRPC code decides; an `ERROR` without a failing code is the status message when it names
+ * a Sentry status, else `internal_error` (an `ERROR` never maps to `ok`).
  */
 export function spanStatus(
   status: { code: SpanStatusCode; message?: string | undefined },
@@ -100,5 +107,5 @@ export function spanStatus(
   if (fromHttp !== undefined && fromHttp !== 'ok') return fromHttp;
   if (fromGrpc !== undefined && fromGrpc !== 'ok') return fromGrpc;
   const message = status.message;
-  return message !== undefined && KNOWN.has(message) ? message : 'unknown_error';
+  return message !== undefined && message !== 'ok' && KNOWN.has(message) ? message : 'internal_error';
 }

@@ -380,13 +380,26 @@ describe('direct JSON mapping', () => {
     const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
     const memory = new InMemorySpanExporter();
     const { tracer } = provider(memory);
+    const linked = { traceId: 'e'.repeat(32), spanId: 'f'.repeat(16), traceFlags: 1 };
     const root = tracer.startSpan('GET', {
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': 'GET', 'http.route': '/a/"b"', 'app.note': 'ü\n\u0001 \ud800' },
+      attributes: {
+        'http.request.method': 'GET',
+        'http.route': '/a/"b"',
+        'app.note': 'ü\n\u0001 \ud800',
+        'http.response.status_code': 201,
+      },
+      links: [{ context: linked, attributes: { 'sentry.link.type': 'previous_trace', token: 'x' } }],
     });
     root.addEvent('ttfb', { 'sentry.measurement_value': 12.5, 'sentry.measurement_unit': 'millisecond' });
     const ctx = trace.setSpan(context.active(), root);
-    tracer.startSpan('db "q"', { attributes: { 'db.system': 'pg', n: 1, list: ['a', 'b'] } }, ctx).end();
+    tracer
+      .startSpan(
+        'db "q"',
+        { attributes: { 'db.system': 'pg', n: 1, list: ['a', 'b'] }, links: [{ context: linked }] },
+        ctx,
+      )
+      .end();
     tracer.startSpan('plain', {}, ctx).end();
     root.end();
     const spans = memory.getFinishedSpans();
@@ -408,5 +421,17 @@ describe('direct JSON mapping', () => {
     delete a.event_id;
     delete b.event_id;
     expect(a).toEqual(b);
+    expect(a.contexts.response).toEqual({ status_code: 201 });
+    expect(a.contexts.trace.links).toEqual([
+      {
+        span_id: 'f'.repeat(16),
+        trace_id: 'e'.repeat(32),
+        sampled: true,
+        attributes: { 'sentry.link.type': 'previous_trace', token: '[Filtered]' },
+      },
+    ]);
+    const db = a.spans.find((x: { op: string }) => x.op === 'db');
+    expect(db.links).toEqual([{ span_id: 'f'.repeat(16), trace_id: 'e'.repeat(32), sampled: true }]);
+    expect(a.spans.find((x: { op: string }) => x.op === 'default').links).toBeUndefined();
   });
 });

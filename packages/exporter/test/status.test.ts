@@ -23,9 +23,15 @@ describe('statusFromHttpCode', () => {
     [599, 'internal_error'],
   ])('%i -> %s', (code, status) => expect(statusFromHttpCode(code)).toBe(status));
 
-  it('rejects codes that are not HTTP', () => {
-    expect(statusFromHttpCode(42)).toBeUndefined();
-    expect(statusFromHttpCode(600)).toBeUndefined();
+  it("a code outside 100–599 is a failure, as Sentry maps it (0: the fetch instrumentation's network error)", () => {
+    expect(statusFromHttpCode(0)).toBe('internal_error');
+    expect(statusFromHttpCode(42)).toBe('internal_error');
+    expect(statusFromHttpCode(600)).toBe('internal_error');
+    expect(statusFromHttpCode(-1)).toBe('internal_error');
+  });
+  it('a value that is not an integer is no code', () => {
+    expect(statusFromHttpCode(200.5)).toBeUndefined();
+    expect(statusFromHttpCode(Number.NaN)).toBeUndefined();
   });
 });
 
@@ -49,10 +55,19 @@ describe('spanStatus', () => {
     expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'rpc.grpc.status_code': 5 })).toBe('not_found');
     expect(spanStatus({ code: SpanStatusCode.UNSET }, {})).toBe('ok');
   });
-  it('ERROR takes a failing code, a known message, else unknown_error', () => {
+  it('ERROR takes a failing code, a known message, else internal_error (never unknown_error, never ok)', () => {
     expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 502 })).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 404 })).toBe('not_found');
     expect(spanStatus({ code: SpanStatusCode.ERROR, message: 'aborted' }, {})).toBe('aborted');
-    expect(spanStatus({ code: SpanStatusCode.ERROR, message: 'boom' }, {})).toBe('unknown_error');
-    expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 200 })).toBe('unknown_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR, message: 'boom' }, {})).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR }, {})).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR, message: 'ok' }, {})).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 200 })).toBe('internal_error');
+  });
+  it('an HTTP status outside 100–599 or 0 is not ok, whatever the OpenTelemetry status', () => {
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'http.response.status_code': 0 })).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'http.status_code': 700 })).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.ERROR }, { 'http.response.status_code': 0 })).toBe('internal_error');
+    expect(spanStatus({ code: SpanStatusCode.UNSET }, { 'http.response.status_code': 'n/a' })).toBe('ok');
   });
 });

@@ -3,6 +3,11 @@
  * Batches finished transactions into `export` calls: a batch goes out after a short delay
  * or as soon as it is full, never more than a fixed number at once. A transaction is never
  * split between two calls, so the exporter always sees a root with all its spans.
+ *
+ * Like OpenTelemetry's `BatchSpanProcessor`, a batch whose spans carry a resource with
+ * attributes still to come from async detectors (`host.id`, cloud metadata) waits for them
+ * before it is handed over: the exporter reads `resource.attributes`, which would log
+ * "Accessing resource attributes before async attributes settled" and leave them out.
  */
 import { context, createContextKey } from '@opentelemetry/api';
 import type { ReadableSpanLike } from '@otel-sentry/core';
@@ -29,6 +34,28 @@ type Timer = ReturnType<typeof setTimeout>;
 interface Batch {
   readonly spans: ReadableSpanLike[];
   transactions: number;
+}
+
+/** The parts of an SDK `Resource` that say whether async detector attributes are still to come. */
+interface SettlingResource {
+  readonly asyncAttributesPending?: boolean;
+  waitForAsyncAttributes?(): Promise<void>;
+}
+
+/** The distinct resources of `spans` whose async attributes have not settled, or `undefined`. */
+function unsettledResources(spans: readonly ReadableSpanLike[]): SettlingResource[] | undefined {
+  let out: SettlingResource[] | undefined;
+  let last: unknown;
+  for (const span of spans) {
+    const resource = span.resource as SettlingResource;
+    // The spans of a batch almost always share one resource: one check per run of them.
+    if (resource === last) continue;
+    last = resource;
+    if (resource?.asyncAttributesPending !== true || typeof resource.waitForAsyncAttributes !== 'function') continue;
+    out ??= [];
+    if (!out.includes(resource)) out.push(resource);
+  }
+  return out;
 }
 
 function unref(timer: Timer): Timer {
@@ -151,6 +178,24 @@ export class ExportBatcher {
         finish();
       }, this.#settings.exportTimeoutMillis),
     );
+    const unsettled = unsettledResources(batch.spans);
+    if (unsettled === undefined) {
+      this.#export(batch, finish);
+      return;
+    }
+    // Counted in flight and under the export timeout while it waits, as the SDK's batch
+    // processor does. A detector that fails leaves its attributes out; the spans still go.
+    // (Called inside `then`: a resource that throws instead of rejecting is caught the same way.)
+    Promise.all(unsettled.map((resource) => Promise.resolve().then(() => resource.waitForAsyncAttributes!()))).then(
+      () => this.#export(batch, finish),
+      (error: unknown) => {
+        processorDiag.warn('a resource detector failed; exporting without its attributes', error);
+        this.#export(batch, finish);
+      },
+    );
+  }
+
+  #export(batch: Batch, finish: () => void): void {
     try {
       context.with(context.active().setValue(SUPPRESS_TRACING_KEY, true), () => {
         this.#exporter.export(batch.spans, (result) => {

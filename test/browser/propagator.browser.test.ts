@@ -12,19 +12,14 @@
  * Needs /usr/bin/chromium: `apt-get update && apt-get install -y chromium` (.ci/run does it).
  */
 
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { builtinModules, createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_TIMEOUT_MS = 30_000;
+import { type Bundle, browserIt, bundlePage, type PageRun as ChromiumRun, runPage } from './support/chromium.js';
 
 /** The replay id page/main.ts reports from its `getReplayId`, and how baggage carries it. */
 const PAGE_REPLAY_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -48,101 +43,7 @@ const INCOMING_DSC = [
 ].join(',');
 const INCOMING_BAGGAGE = `vendor=abc,${INCOMING_DSC},sentry-replay_id=00000000000040008000000000000001`;
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const PAGE_ENTRY = fileURLToPath(new URL('./page/main.ts', import.meta.url));
-const SOURCES: Record<string, string> = {
-  '@otel-sentry/core': join(root, 'packages/core/src/index.ts'),
-  '@otel-sentry/propagator': join(root, 'packages/propagator/src/index.ts'),
-};
-
-// ---------------------------------------------------------------------------------------
-// esbuild, from the copy tsx (a dependency of this package) already brings.
-
-interface EsbuildMessage {
-  text: string;
-  location: { file: string; line: number; column: number } | null;
-}
-interface EsbuildMetafile {
-  inputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
-}
-interface EsbuildResult {
-  errors: EsbuildMessage[];
-  warnings: EsbuildMessage[];
-  outputFiles?: { text: string }[];
-  metafile?: EsbuildMetafile;
-}
-interface EsbuildPluginBuild {
-  onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string } | undefined): void;
-}
-interface Esbuild {
-  version: string;
-  build(options: Record<string, unknown>): Promise<EsbuildResult>;
-}
-
-function loadEsbuild(): Esbuild {
-  const fromTestPackage = createRequire(import.meta.url);
-  return createRequire(fromTestPackage.resolve('tsx/package.json'))('esbuild') as Esbuild;
-}
-
-function formatMessages(messages: readonly EsbuildMessage[]): string {
-  return messages
-    .map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text))
-    .join('\n');
-}
-
-const NODE_BUILTINS = new Set(builtinModules);
-const isNodeModule = (path: string) => path.startsWith('node:') || NODE_BUILTINS.has(path.split('/')[0] ?? path);
-
-interface Bundle {
-  code: string;
-  inputs: string[];
-  nodeImports: string[];
-  externalImports: string[];
-}
-
-async function bundlePage(): Promise<Bundle> {
-  const esbuild = loadEsbuild();
-  let result: EsbuildResult;
-  try {
-    result = await esbuild.build({
-      entryPoints: [PAGE_ENTRY],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      target: 'es2022',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      absWorkingDir: root,
-      plugins: [
-        {
-          name: 'otel-sentry-sources',
-          setup(build: EsbuildPluginBuild) {
-            build.onResolve({ filter: /^@otel-sentry\/(core|propagator)$/ }, (args) => {
-              const path = SOURCES[args.path];
-              return path === undefined ? undefined : { path };
-            });
-          },
-        },
-      ],
-    });
-  } catch (error) {
-    const errors = (error as { errors?: EsbuildMessage[] }).errors ?? [];
-    const nodeHint = errors.some((m) => /node:|built into node/i.test(m.text))
-      ? '\nThe browser bundle pulls a Node module: the packages must not import one.'
-      : '';
-    throw new Error(`esbuild ${esbuild.version} could not bundle ${PAGE_ENTRY}:${nodeHint}\n${formatMessages(errors)}`);
-  }
-  const code = result.outputFiles?.[0]?.text;
-  if (code === undefined || result.metafile === undefined) throw new Error('esbuild produced no bundle');
-  const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
-  return {
-    code,
-    inputs: Object.keys(result.metafile.inputs),
-    nodeImports: imports.filter((i) => isNodeModule(i.path)).map((i) => i.path),
-    externalImports: imports.filter((i) => i.external === true).map((i) => i.path),
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // The loopback server: the page, its bundle, and /api/echo.
@@ -167,7 +68,7 @@ let bundle: Promise<Bundle> | undefined;
 const echoed: IncomingHttpHeaders[] = [];
 
 const loadBundle = (): Promise<Bundle> => {
-  bundle ??= bundlePage();
+  bundle ??= bundlePage(PAGE_ENTRY);
   return bundle;
 };
 
@@ -214,68 +115,11 @@ interface PageResult {
   head?: Sent;
   continued?: Sent & { incoming: Record<string, string> };
 }
-interface PageRun {
-  title: string | undefined;
-  result: PageResult;
-  version: string;
-}
-
-function run(file: string, args: string[], timeout: number): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${file} failed: ${error.message}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout}`));
-      } else {
-        resolve({ stdout, stderr });
-      }
-    });
-  });
-}
-
-function unescapeHtml(text: string): string {
-  return text
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&nbsp;', '\u00a0')
-    .replaceAll('&amp;', '&');
-}
+type PageRun = ChromiumRun<PageResult>;
 
 async function runChromium(): Promise<PageRun> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser test needs Chromium. Install it with ` +
-        '`apt-get update && apt-get install -y chromium` (.ci/run does this before the tests).',
-    );
-  }
   profileDir ??= await mkdtemp(join(tmpdir(), 'otel-sentry-chromium-'));
-  const { stdout: versionOut } = await run(CHROMIUM, ['--version'], 10_000);
-  const { stdout, stderr } = await run(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      `--user-data-dir=${profileDir}`,
-      '--virtual-time-budget=5000',
-      '--dump-dom',
-      `${origin}/`,
-    ],
-    CHROMIUM_TIMEOUT_MS,
-  );
-  const pre = /<pre id="result">([\s\S]*?)<\/pre>/.exec(stdout);
-  if (pre?.[1] === undefined) {
-    throw new Error(`the page wrote no result.\n--- dumped DOM ---\n${stdout}\n--- stderr ---\n${stderr}`);
-  }
-  return {
-    title: /<title>([\s\S]*?)<\/title>/.exec(stdout)?.[1],
-    result: JSON.parse(unescapeHtml(pre[1])) as PageResult,
-    version: versionOut.trim(),
-  };
+  return runPage<PageResult>(`${origin}/`, { profileDir });
 }
 
 let page: Promise<PageRun> | undefined;
@@ -303,17 +147,6 @@ afterAll(async () => {
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
-
-// On a machine without Chromium the README's test command must still pass: the browser runs
-// are skipped there, loudly. In CI (.ci/run installs Chromium) a missing browser fails them.
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-const browserIt = existsSync(CHROMIUM) || IN_CI ? it : it.skip;
-if (browserIt === it.skip) {
-  console.warn(
-    `[browser test] ${CHROMIUM} not found: skipping the headless-Chromium runs. ` +
-      'Install it with `apt-get update && apt-get install -y chromium`.',
-  );
-}
 
 describe('@otel-sentry/propagator in headless Chromium', () => {
   it('bundles for the browser without any Node module', async () => {

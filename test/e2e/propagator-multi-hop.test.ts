@@ -28,7 +28,7 @@ import {
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createClient, dscFromBaggage, setReplayId } from '@otel-sentry/core';
+import { createClient, dscFromBaggage, getReplayId, setReplayId } from '@otel-sentry/core';
 import { SentryPropagator } from '@otel-sentry/propagator';
 import { SentrySpanProcessor } from '@otel-sentry/span-processor';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -88,7 +88,10 @@ beforeAll(async () => {
       propagators: [
         new W3CTraceContextPropagator(),
         new W3CBaggagePropagator(),
-        new SentryPropagator({ client, getReplayId: () => currentReplayId }),
+        // Every hop shares this propagator. A replay-id source is the only word on the replay
+        // id, so this one answers for the backends too: hop 1's recorder while it calls, else
+        // the id in the context (set at hop 1, or arrived from upstream).
+        new SentryPropagator({ client, getReplayId: (ctx) => currentReplayId ?? getReplayId(ctx) }),
       ],
     }),
   );

@@ -11,6 +11,20 @@ const FROZEN_DSC_KEY = createContextKey('otel-sentry frozen dynamic sampling con
 const REPLAY_ID_KEY = createContextKey('otel-sentry replay id');
 const SENTRY_TRACE_FLAGS_KEY = createContextKey('otel-sentry sentry-trace flags');
 const SAMPLING_DEFERRED_KEY = createContextKey('otel-sentry sampling decision deferred');
+// Its own key beside the `true` above: a copy of this package that knows only that key still
+// reads the deferral.
+const DEFERRED_DECISION_KEY = createContextKey('otel-sentry decision on a deferred trace');
+
+/**
+ * What a sampler in this process decided for a trace that arrived deferred. Mutable on
+ * purpose, and the one such value in the context: a sampler cannot hand a context back, and
+ * OpenTelemetry's trace flags say "not sampled" both for a decision and for none, so the
+ * sampler writes its answer into the record the extract left, and the propagator reads it
+ * from any context descending from that one. (OpenTelemetry's `RPCMetadata` does the same.)
+ */
+interface DeferredDecisionRecord {
+  sampled: boolean | undefined;
+}
 
 /** The frozen DSC of the trace `ctx` belongs to, with the bytes to re-propagate. */
 export function getFrozenDsc(ctx: Context): FrozenDsc | undefined {
@@ -64,7 +78,31 @@ export function isSamplingDeferred(ctx: Context): boolean {
   return ctx.getValue(SAMPLING_DEFERRED_KEY) === true;
 }
 
-/** Returns a context that marks its trace's sampling decision as deferred to this service. */
+/**
+ * Returns a context that marks its trace's sampling decision as deferred to this service,
+ * with an empty record for the decision a sampler here makes ({@link recordDeferredDecision}).
+ */
 export function setSamplingDeferred(ctx: Context): Context {
-  return ctx.setValue(SAMPLING_DEFERRED_KEY, true);
+  const record: DeferredDecisionRecord = { sampled: undefined };
+  return ctx.setValue(SAMPLING_DEFERRED_KEY, true).setValue(DEFERRED_DECISION_KEY, record);
+}
+
+/**
+ * Records that a sampler in this process decided the trace that arrived deferred in `ctx`
+ * (the parent context of a local root): sampled or not. No-op when `ctx` holds no deferral.
+ * `SentrySampler` calls it; the propagator then sends `-0` for "not sampled" instead of
+ * passing the deferral on.
+ */
+export function recordDeferredDecision(ctx: Context, sampled: boolean): void {
+  const record = ctx.getValue(DEFERRED_DECISION_KEY) as DeferredDecisionRecord | undefined;
+  if (record !== undefined && typeof record === 'object') record.sampled = sampled;
+}
+
+/**
+ * What a sampler in this process decided for the trace that arrived deferred in `ctx`, or
+ * `undefined` when nobody here decided (or the trace was not deferred).
+ */
+export function getDeferredDecision(ctx: Context): boolean | undefined {
+  const record = ctx.getValue(DEFERRED_DECISION_KEY) as DeferredDecisionRecord | undefined;
+  return record !== undefined && typeof record === 'object' ? record.sampled : undefined;
 }

@@ -30,11 +30,13 @@ export {
   resolveEnv,
 } from './client.js';
 export {
+  getDeferredDecision,
   getDynamicSamplingContext,
   getFrozenDsc,
   getReplayId,
   getSentryTraceFlags,
   isSamplingDeferred,
+  recordDeferredDecision,
   setFrozenDsc,
   setReplayId,
   setSamplingDeferred,
@@ -128,4 +130,13 @@ export type {
   Session,
   TransportResult,
 } from './types.js';
+export {
+  getUnrecordedRoot,
+  offerUnrecordedRoot,
+  offerUnrecordedSpan,
+  peekUnrecordedSpanUrl,
+  requestUrlOf,
+  UNRECORDED_ROOTS_KEPT,
+  type UnrecordedRootDecision,
+} from './unrecorded-span.js';
 export { SDK_NAME, SDK_VERSION } from './version.js';

@@ -1,12 +1,16 @@
 import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import {
+  getDeferredDecision,
   getDynamicSamplingContext,
   getFrozenDsc,
   getReplayId,
   getSentryTraceFlags,
+  isSamplingDeferred,
+  recordDeferredDecision,
   setFrozenDsc,
   setReplayId,
+  setSamplingDeferred,
   setSentryTraceFlags,
 } from '../src/context.js';
 import { freezeDsc } from '../src/dsc.js';
@@ -84,5 +88,28 @@ describe('sentry-trace flags in the context', () => {
     expect(getSentryTraceFlags(setSentryTraceFlags(ROOT_CONTEXT, 1))).toBe(1);
     expect(getSentryTraceFlags(setSentryTraceFlags(ROOT_CONTEXT, 0))).toBe(0);
     expect(getSentryTraceFlags(setSentryTraceFlags(ROOT_CONTEXT, 0x1ff))).toBe(0xff);
+  });
+});
+
+describe('the decision on a deferred trace', () => {
+  it('is recorded by a sampler here into the record the deferral brought, for every descendant context', () => {
+    const deferred = setSamplingDeferred(ROOT_CONTEXT);
+    expect(isSamplingDeferred(deferred)).toBe(true);
+    expect(getDeferredDecision(deferred)).toBeUndefined();
+    const below = deferred.setValue(createContextKey('span'), 'server span');
+    recordDeferredDecision(below, false);
+    expect(getDeferredDecision(deferred)).toBe(false);
+    expect(getDeferredDecision(below)).toBe(false);
+    recordDeferredDecision(deferred, true);
+    expect(getDeferredDecision(below)).toBe(true);
+  });
+
+  it('is per deferral: another request of the trace has its own, and a context without one takes none', () => {
+    const first = setSamplingDeferred(ROOT_CONTEXT);
+    const second = setSamplingDeferred(ROOT_CONTEXT);
+    recordDeferredDecision(first, false);
+    expect(getDeferredDecision(second)).toBeUndefined();
+    recordDeferredDecision(ROOT_CONTEXT, false);
+    expect(getDeferredDecision(ROOT_CONTEXT)).toBeUndefined();
   });
 });

@@ -32,6 +32,11 @@ describe('public entry point', () => {
       'TransactionAssembler',
       'getDetachReason',
       'isTransactionRoot',
+      'recordDeferredDecision',
+      'getDeferredDecision',
+      'offerUnrecordedSpan',
+      'peekUnrecordedSpanUrl',
+      'requestUrlOf',
     ]) {
       expect(typeof (core as Record<string, unknown>)[name], name).toBe('function');
     }

@@ -114,3 +114,24 @@ export function inspectOutgoing(carrier: unknown): OutgoingHeaders {
   }
   return found;
 }
+
+/**
+ * Removes header `key` from an outgoing carrier this module could read: a `Headers`/`Map`-like
+ * object with `delete`, or a plain header object. Returns `false` when the carrier offers no
+ * way to remove it (the setter API can only set).
+ */
+export function deleteOutgoing(carrier: unknown, key: string): boolean {
+  if (typeof carrier !== 'object' || carrier === null) return false;
+  try {
+    if (isHeadersLike(carrier)) {
+      const remove = (carrier as { delete?: unknown }).delete;
+      if (typeof remove !== 'function') return false;
+      remove.call(carrier, key);
+      return true;
+    }
+    return delete (carrier as Record<string, unknown>)[key];
+  } catch {
+    // A frozen object, or headers guarded as immutable.
+    return false;
+  }
+}

@@ -3,7 +3,14 @@
  * The DSC the head of a trace creates the first time the trace leaves the process.
  */
 import { type Span, TraceFlags } from '@opentelemetry/api';
-import { type Client, createHeadDsc, deriveSampleRand, type FrozenDsc, getSpanData } from '@otel-sentry/core';
+import {
+  type Client,
+  createHeadDsc,
+  deriveSampleRand,
+  type FrozenDsc,
+  getSpanData,
+  getUnrecordedRoot,
+} from '@otel-sentry/core';
 
 // Transaction sources whose names are low-cardinality and safe to share (never a raw URL).
 const GOOD_SOURCES = new Set(['custom', 'route', 'view', 'component', 'task']);
@@ -51,13 +58,16 @@ function formatSampleRand(value: number): string {
 
 /**
  * The head DSC of `span`'s trace, made with core's `createHeadDsc`. `sample_rate` and
- * `sample_rand` come from the root's sampling record when the span processor made one,
- * else from the client's rate and the trace id, consistent with the decision.
+ * `sample_rand` come from the root's sampling record when the span processor made one, or
+ * from what the sampler said of a root it did not record (`SentrySampler` does), else from
+ * the client's rate and the trace id, consistent with the decision.
  */
 export function headDscOf(span: Span, root: object, client: Client): FrozenDsc {
   const { traceId, traceFlags } = span.spanContext();
   const options = client.options;
-  const record = getSpanData(root);
+  // The root's entry may exist without a decision (made empty by the caller to hold the DSC).
+  const entry = getSpanData(root);
+  const record = entry?.sampleRand !== undefined ? entry : (getUnrecordedRoot(traceId) ?? entry);
   const sampled = (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
   const rate = record?.sampleRate ?? options.tracesSampleRate;
   const sampleRand =

@@ -3,7 +3,7 @@
  * The `baggage` value an inject writes: the frozen DSC members as they are, the current
  * replay id beside them, merged into whatever the carrier already holds.
  */
-import { appendBaggage, parseBaggage, SENTRY_BAGGAGE_PREFIX } from '@otel-sentry/core';
+import { appendBaggage, SENTRY_BAGGAGE_PREFIX } from '@otel-sentry/core';
 
 const REPLAY_KEY = `${SENTRY_BAGGAGE_PREFIX}replay_id`;
 
@@ -39,29 +39,22 @@ export function sentryMembers(frozen: string, replayId: string | undefined, keep
 
 /**
  * Merges the Sentry members into the carrier's existing `baggage` value, within the W3C limits.
- *
- * - The carrier has its own `sentry-trace`: its Sentry members belong to it, so only keys it
- *   lacks are added.
- * - Otherwise `sentry-` members already there are stale copies (typically a
- *   `W3CBaggagePropagator` re-sending the members it extracted, re-encoded): ours replace
- *   them, so no member is written twice and the frozen bytes go out unchanged.
+ * `sentry-` members already there are stale copies (typically a `W3CBaggagePropagator`
+ * re-sending the members it extracted, re-encoded): ours replace them, so no member is
+ * written twice and the frozen bytes go out unchanged. (A carrier with a `sentry-trace` of
+ * its own never gets here: it is left alone.)
  */
-export function mergeBaggage(existing: string | undefined, sentry: string, carrierHasSentryTrace: boolean): string {
+export function mergeBaggage(existing: string | undefined, sentry: string): string {
   if (!existing) return sentry;
-  if (carrierHasSentryTrace) {
-    const present = new Set(
-      parseBaggage(existing, { maxMembers: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY }).map(
-        (m) => m.key,
-      ),
-    );
-    return appendBaggage(
-      existing,
-      filterMembers(sentry, (key) => !present.has(key)),
-    );
-  }
   if (!existing.includes(SENTRY_BAGGAGE_PREFIX)) return appendBaggage(existing, sentry);
-  return appendBaggage(
-    filterMembers(existing, (key) => !key.startsWith(SENTRY_BAGGAGE_PREFIX)),
-    sentry,
-  );
+  return appendBaggage(withoutSentryMembers(existing), sentry);
+}
+
+/**
+ * `existing` without its `sentry-` members: what may leave for a request outside
+ * `tracePropagationTargets`, where a `W3CBaggagePropagator` listed before this one has
+ * already copied the incoming request's DSC and replay id. `''` when nothing else is left.
+ */
+export function withoutSentryMembers(existing: string): string {
+  return filterMembers(existing, (key) => !key.startsWith(SENTRY_BAGGAGE_PREFIX));
 }

@@ -3,18 +3,32 @@
  * `tracePropagationTargets`: which outgoing requests get trace headers, by URL.
  */
 import type { Span } from '@opentelemetry/api';
+import { peekUnrecordedSpanUrl, requestUrlOf } from '@otel-sentry/core';
 import { propagatorDiag } from './diag.js';
 import type { TracePropagationTarget } from './types.js';
 
 /**
- * The URL of the request `span` describes: stable (`url.full`) or old (`http.url`) HTTP
- * semantic conventions. Only SDK spans expose their attributes; others give `undefined`.
+ * The URL of the request `span` describes, wherever it can be learnt:
+ * - a recorded span (an SDK span, ended or not) holds it in its attributes;
+ * - a span that is not recorded holds nothing: the sampler that decided not to record it
+ *   handed the URL over (core's `offerUnrecordedSpan`, which `SentrySampler` calls), and what
+ *   is read at its first inject is remembered in `seen`, so a later inject says the same.
+ *
+ * Returns the URL; `null` when the span is known to describe no request (a recorded span
+ * without a URL, e.g. a messaging span); `undefined` when that cannot be known (a span another
+ * sampler did not record, or a remote span context standing in for a span).
  */
-export function spanUrl(span: Span | undefined): string | undefined {
-  const attributes = (span as { attributes?: Record<string, unknown> } | undefined)?.attributes;
-  if (typeof attributes !== 'object' || attributes === null) return undefined;
-  const url = attributes['url.full'] ?? attributes['http.url'];
-  return typeof url === 'string' ? url : undefined;
+export function requestUrl(span: Span, seen: WeakMap<object, string | null>): string | null | undefined {
+  const attributes = (span as { attributes?: Record<string, unknown> }).attributes;
+  if (typeof attributes === 'object' && attributes !== null) return requestUrlOf(attributes) ?? null;
+  const known = seen.get(span);
+  if (known !== undefined) return known;
+  const spanContext = span.spanContext();
+  // A remote span context has not been through a sampler here: the slot speaks of another span.
+  if (spanContext.isRemote === true) return undefined;
+  const offered = peekUnrecordedSpanUrl(spanContext.traceId);
+  if (offered !== undefined) seen.set(span, offered);
+  return offered;
 }
 
 /** Whether a request to `url` gets trace headers. An unknown URL or no target list: yes. */

@@ -21,6 +21,7 @@ import {
   type FrozenDsc,
   formatSentryTrace,
   freezeTraceDsc,
+  getDeferredDecision,
   getFrozenDsc,
   getFrozenDscTraceId,
   getLocalRoot,
@@ -32,6 +33,7 @@ import {
   normalizeReplayId,
   parseSentryTrace,
   readIncomingDsc,
+  SENTRY_BAGGAGE_PREFIX,
   SENTRY_TRACE_FLAG_HAS_REPLAY,
   setFrozenDsc,
   setReplayId,
@@ -39,11 +41,13 @@ import {
   setSentryTraceFlags,
   shouldContinueTrace,
 } from '@otel-sentry/core';
-import { firstValue, getIncomingHeader, inspectOutgoing } from './carrier.js';
+import { deleteOutgoing, firstValue, getIncomingHeader, inspectOutgoing, type OutgoingHeaders } from './carrier.js';
 import { propagatorDiag } from './diag.js';
 import { headDscOf } from './head-dsc.js';
-import { mergeBaggage, sentryMembers } from './outgoing-baggage.js';
-import { matchesTargets, spanUrl } from './propagation-targets.js';
+import { HeadDscMemory } from './head-dsc-memory.js';
+import { mergeBaggage, sentryMembers, withoutSentryMembers } from './outgoing-baggage.js';
+import { matchesTargets, requestUrl } from './propagation-targets.js';
+import { combineTraceState } from './trace-state.js';
 import type { ReplayIdSource, SentryPropagatorOptions, TracePropagationTarget } from './types.js';
 
 const SENTRY_TRACE_HEADER = 'sentry-trace';
@@ -85,7 +89,11 @@ function belongsToTrace(frozen: FrozenDsc, traceId: string): boolean {
  *   in the context.
  * - `inject` writes `sentry-trace` and the frozen DSC members byte for byte, the current
  *   replay id beside them, and optionally `traceparent`. At the head of a trace it creates
- *   and freezes the DSC.
+ *   and freezes the DSC, once per trace. A decision made here travels (`-1`, or `-0` when
+ *   `SentrySampler` decided "not sampled" for a trace that arrived deferred); only a trace
+ *   nobody here decided is passed on deferred. A request outside `tracePropagationTargets`
+ *   gets no header and no `sentry-` baggage member of ours, nor the ones a W3C baggage
+ *   propagator copied; a carrier that already holds a `sentry-trace` is left as it is.
  *
  * Neither ever throws; failures are logged through `diag` (`otel-sentry/propagator`).
  * Beside the W3C propagators in a `CompositePropagator`, list it last, so it appends to the
@@ -98,7 +106,11 @@ export class SentryPropagator implements TextMapPropagator {
   readonly #sentryTraceFlags: boolean;
   readonly #replayIdSource: ReplayIdSource | undefined;
   readonly #fields: readonly string[];
+  readonly #headDscs = new HeadDscMemory();
+  // The request URL each span that is not recorded was found to describe (see requestUrl).
+  readonly #urls = new WeakMap<object, string | null>();
   #replayIdSourceFailed = false;
+  #unknownUrlReported = false;
 
   /**
    * @param options - see {@link SentryPropagatorOptions}. Throws a `TypeError` (or core's
@@ -181,8 +193,8 @@ export class SentryPropagator implements TextMapPropagator {
       if (parsed === null) return context;
       ({ traceId, spanId } = parsed);
       sampled = (parsed.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-      const tracestate = firstValue(getIncomingHeader(getter, carrier, TRACESTATE_HEADER));
-      if (tracestate) traceState = new TraceState(tracestate);
+      const tracestate = combineTraceState(getIncomingHeader(getter, carrier, TRACESTATE_HEADER));
+      if (tracestate !== undefined) traceState = new TraceState(tracestate);
     }
 
     const incoming = readIncomingDsc(getIncomingHeader(getter, carrier, BAGGAGE_HEADER), traceId);
@@ -230,42 +242,51 @@ export class SentryPropagator implements TextMapPropagator {
     if (span === undefined) return;
     const spanContext = span.spanContext();
     if (!isSpanContextValid(spanContext)) return;
-    if (this.#targets !== undefined && !matchesTargets(spanUrl(span), this.#targets)) return;
+
+    const outgoing = inspectOutgoing(carrier);
+    // Someone set this request's `sentry-trace` by hand (forwarding another trace): our DSC
+    // or `traceparent` beside it would make its receivers continue one trace with another's
+    // sampling data, or split Sentry and W3C-only receivers onto two traces.
+    if (outgoing.sentryTrace) return;
+    if (this.#targets !== undefined && !this.#isTarget(span)) {
+      this.#withholdSentryMembers(carrier, setter, outgoing);
+      return;
+    }
 
     const { traceId, spanId } = spanContext;
-    const outgoing = inspectOutgoing(carrier);
-
     let replayId = this.#currentReplayId(context);
     let frozen = getFrozenDsc(context);
     if (frozen !== undefined && !belongsToTrace(frozen, traceId)) frozen = undefined;
     // Context values such as the deferral describe the trace that arrived; only spans of it use them.
     const continuesIncoming = frozen !== undefined;
-    if (frozen === undefined || replayId === undefined) {
+    const fromSource = this.#replayIdSource !== undefined;
+    if (frozen === undefined || (replayId === undefined && !fromSource)) {
       const root = getLocalRoot(span);
       const record = getSpanData(root);
-      replayId ??= record?.replayId;
+      // A replay-id source is the only word on the replay id: what arrived with the trace is stale to it.
+      if (!fromSource) replayId ??= record?.replayId;
       frozen ??= record?.frozenDsc ?? this.#freezeHeadDsc(span, root);
     }
 
     const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-    if (!outgoing.sentryTrace) {
-      // Still deferred unless a sampler here sampled the trace. OpenTelemetry has no flag for
-      // "decided: not sampled" beside "deferred", so an unsampled span passes the deferral on.
-      const deferred = !sampled && continuesIncoming && isSamplingDeferred(context);
-      setter.set(
-        carrier,
-        SENTRY_TRACE_HEADER,
-        formatSentryTrace({
-          traceId,
-          spanId,
-          sampled: deferred ? undefined : sampled,
-          flags: this.#sentryTraceFlags ? this.#flags(context, replayId) : undefined,
-        }),
-      );
-    }
+    // OpenTelemetry's flags say "not sampled" both for a decision and for none. An unsampled
+    // span passes a deferral on unless `SentrySampler` decided here (it records that in the
+    // context the trace arrived in): then `-0`, as the Sentry SDKs send.
+    const deferred =
+      !sampled && continuesIncoming && isSamplingDeferred(context) && getDeferredDecision(context) !== false;
+    setter.set(
+      carrier,
+      SENTRY_TRACE_HEADER,
+      formatSentryTrace({
+        traceId,
+        spanId,
+        sampled: deferred ? undefined : sampled,
+        flags: this.#sentryTraceFlags ? this.#flags(context, replayId) : undefined,
+      }),
+    );
 
-    const members = sentryMembers(frozen.baggage, replayId, this.#replayIdSource === undefined);
-    const baggage = mergeBaggage(outgoing.baggage, members, outgoing.sentryTrace);
+    const members = sentryMembers(frozen.baggage, replayId, !fromSource);
+    const baggage = mergeBaggage(outgoing.baggage, members);
     if (baggage !== '' && baggage !== outgoing.baggage) setter.set(carrier, outgoing.baggageKey, baggage);
 
     if (this.#propagateTraceparent && !outgoing.traceparent) {
@@ -273,8 +294,43 @@ export class SentryPropagator implements TextMapPropagator {
     }
   }
 
+  /**
+   * Whether the request `span` describes is one of `tracePropagationTargets`. A span not
+   * recorded here keeps no URL: `SentrySampler` hands it over; with another sampler it is
+   * unknown, and such a request gets headers, as any request of unknown URL does (said once).
+   */
+  #isTarget(span: Span): boolean {
+    const url = requestUrl(span, this.#urls);
+    if (url === undefined && !this.#unknownUrlReported) {
+      this.#unknownUrlReported = true;
+      propagatorDiag.warn(
+        'tracePropagationTargets cannot be checked for a request whose span is not recorded: its URL is ' +
+          'unknown, so it gets trace headers. Use SentrySampler (it hands the URL over) to keep the targets ' +
+          'for unsampled requests too.',
+      );
+    }
+    return matchesTargets(url ?? undefined, this.#targets);
+  }
+
+  /**
+   * For a request outside the targets: no `sentry-` member leaves, including those a
+   * `W3CBaggagePropagator` listed before this one copied from the incoming request.
+   */
+  #withholdSentryMembers(carrier: unknown, setter: TextMapSetter, outgoing: OutgoingHeaders): void {
+    const existing = outgoing.baggage;
+    if (existing === undefined || !existing.includes(SENTRY_BAGGAGE_PREFIX)) return;
+    const rest = withoutSentryMembers(existing);
+    if (rest !== '') {
+      setter.set(carrier, outgoing.baggageKey, rest);
+    } else if (!deleteOutgoing(carrier, outgoing.baggageKey)) {
+      setter.set(carrier, outgoing.baggageKey, '');
+    }
+  }
+
   #freezeHeadDsc(span: Span, root: object): FrozenDsc {
-    return freezeTraceDsc(span, () => headDscOf(span, root, this.#client));
+    const { traceId } = span.spanContext();
+    // On the local root for the exporter, and per trace id for the spans nothing links to it.
+    return freezeTraceDsc(span, () => this.#headDscs.freeze(traceId, () => headDscOf(span, root, this.#client)));
   }
 
   /** The incoming flags with the has-replay bit set from what is known now. */
@@ -285,21 +341,26 @@ export class SentryPropagator implements TextMapPropagator {
     return this.#replayIdSource === undefined ? flags : flags & ~SENTRY_TRACE_FLAG_HAS_REPLAY;
   }
 
+  /**
+   * The replay id to send. With a `getReplayId` source, its answer and nothing else: no answer
+   * (or a failing source) means no replay, whatever arrived with the trace or sits in the
+   * context. Without one, the replay id in the context.
+   */
   #currentReplayId(context: Context): string | undefined {
     const source = this.#replayIdSource;
-    if (source !== undefined) {
-      try {
-        const value = source(context);
-        if (value !== undefined && value !== null) {
-          const id = normalizeReplayId(value);
-          if (id !== undefined) return id;
-          this.#reportSourceFailure('getReplayId returned something that is not a UUID; ignored', value);
-        }
-      } catch (error) {
-        this.#reportSourceFailure('getReplayId threw; no replay id from it', error);
-      }
+    if (source === undefined) return getReplayId(context);
+    let value: unknown;
+    try {
+      value = source(context);
+    } catch (error) {
+      this.#reportSourceFailure('getReplayId threw; no replay id is sent', error);
+      return undefined;
     }
-    return getReplayId(context);
+    if (value === undefined || value === null) return undefined;
+    const id = normalizeReplayId(value);
+    if (id === undefined)
+      this.#reportSourceFailure('getReplayId returned something that is not a UUID; ignored', value);
+    return id;
   }
 
   // Once as a warning, then as debug: the source is called on every request.

@@ -39,9 +39,13 @@ export interface SentryPropagatorOptions extends PropagatorClientOptions {
    */
   readonly client?: Client | undefined;
   /**
-   * Which outgoing requests get trace headers, matched against the active span's `url.full`
-   * (or `http.url`) attribute. A request whose URL is unknown always gets them.
-   * Default: every request. An empty list: none.
+   * Which outgoing requests get trace headers, matched against the URL of the request the
+   * active span describes: its `url.full` (or `http.url`) attribute, or, for a span that is
+   * not recorded, the URL `SentrySampler` handed over when it decided not to record it. A
+   * request outside the targets gets no `sentry-trace` and no `sentry-` baggage member, not
+   * even those a `W3CBaggagePropagator` listed before this one copied from the incoming
+   * request. A request whose URL is unknown (a span another sampler did not record) gets them;
+   * `diag` says so once. Default: every request. An empty list: none.
    */
   readonly tracePropagationTargets?: readonly TracePropagationTarget[] | undefined;
   /**
@@ -57,9 +61,12 @@ export interface SentryPropagatorOptions extends PropagatorClientOptions {
   readonly sentryTraceFlags?: boolean | undefined;
   /**
    * The current replay id, asked for on every inject (a browser app passes its replay
-   * recorder's id). When given, it is authoritative: with no current id, no `sentry-replay_id`
-   * is sent, even one an old DSC carried. Default: the replay id that arrived with the
-   * trace (`getReplayId(context)` of `@otel-sentry/core`).
+   * recorder's id). When given, its answer is the only replay id sent: `undefined`/`null`
+   * (or a source that throws or answers something that is not a UUID) means none, whatever
+   * arrived with the trace, sits in the context or was frozen into the DSC. A source that
+   * wants to pass on the id that arrived returns `getReplayId(context)` itself. Default: the
+   * replay id that arrived with the trace or was set in the context (`getReplayId(context)`
+   * of `@otel-sentry/core`).
    */
   readonly getReplayId?: ReplayIdSource | undefined;
 }

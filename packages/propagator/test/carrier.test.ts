@@ -1,6 +1,6 @@
 import { defaultTextMapGetter, type TextMapGetter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { firstValue, getIncomingHeader, inspectOutgoing } from '../src/carrier.js';
+import { deleteOutgoing, firstValue, getIncomingHeader, inspectOutgoing } from '../src/carrier.js';
 
 describe('getIncomingHeader', () => {
   it('looks the lowercase name up first, then any spelling of it', () => {
@@ -78,5 +78,20 @@ describe('inspectOutgoing', () => {
         baggageKey: 'baggage',
       });
     }
+  });
+});
+
+describe('deleteOutgoing', () => {
+  it('removes a header from plain objects and Headers, and says when it cannot', () => {
+    const plain: Record<string, string> = { Baggage: 'a=1', other: 'x' };
+    expect(deleteOutgoing(plain, 'Baggage')).toBe(true);
+    expect(plain).toEqual({ other: 'x' });
+    const headers = new Headers({ baggage: 'a=1' });
+    expect(deleteOutgoing(headers, 'baggage')).toBe(true);
+    expect(headers.has('baggage')).toBe(false);
+    const readOnly = { get: () => 'a=1', has: () => true };
+    expect(deleteOutgoing(readOnly, 'baggage')).toBe(false);
+    expect(deleteOutgoing(undefined, 'baggage')).toBe(false);
+    expect(deleteOutgoing(Object.freeze({ baggage: 'a=1' }), 'baggage')).toBe(false);
   });
 });

@@ -2,14 +2,15 @@ import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from 
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { getFrozenDsc, getReplayId } from '@otel-sentry/core';
 import { describe, expect, it } from 'vitest';
+import type { SentryPropagatorOptions } from '../src/index.js';
 import { makePropagator, REPLAY_ID, SENTRY_MEMBERS, SPAN_ID, TRACE_ID, withChild } from './helpers.js';
 
-function composite(replayId?: string) {
+function composite(replayId?: string, options: SentryPropagatorOptions = {}) {
   return new CompositePropagator({
     propagators: [
       new W3CTraceContextPropagator(),
       new W3CBaggagePropagator(),
-      makePropagator(replayId === undefined ? {} : { getReplayId: () => replayId }),
+      makePropagator(replayId === undefined ? options : { getReplayId: () => replayId, ...options }),
     ],
   });
 }
@@ -56,5 +57,41 @@ describe('SentryPropagator beside the W3C propagators', () => {
     const out: Record<string, string> = {};
     propagator.inject(withChild(ctx), out, defaultTextMapSetter);
     expect(out.baggage).toBe(`${SENTRY_MEMBERS},sentry-replay_id=${next}`);
+  });
+
+  it('lets no sentry member out to a request outside the targets, not even the ones W3C baggage copied', () => {
+    const propagator = composite(undefined, { tracePropagationTargets: ['api.example.com'] });
+    const ctx = propagator.extract(
+      ROOT_CONTEXT,
+      {
+        'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1`,
+        baggage: `team=payments,${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID}`,
+      },
+      defaultTextMapGetter,
+    );
+    const third: Record<string, string> = {};
+    propagator.inject(withChild(ctx, 'GET', { 'url.full': 'https://third-party.io/' }), third, defaultTextMapSetter);
+    expect(third.baggage).toBe('team=payments');
+    expect(third['sentry-trace']).toBeUndefined();
+    const own: Record<string, string> = {};
+    propagator.inject(withChild(ctx, 'GET', { 'url.full': 'https://api.example.com/' }), own, defaultTextMapSetter);
+    expect(own.baggage).toBe(`team=payments,${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID}`);
+  });
+
+  it('adds nothing of its own to a carrier that already holds a sentry-trace', () => {
+    const propagator = composite();
+    const ctx = propagator.extract(
+      ROOT_CONTEXT,
+      { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1`, baggage: SENTRY_MEMBERS },
+      defaultTextMapGetter,
+    );
+    const forwarded = `${'1'.repeat(32)}-${'2'.repeat(16)}-1`;
+    const out: Record<string, string> = { 'sentry-trace': forwarded };
+    propagator.inject(withChild(ctx), out, defaultTextMapSetter);
+    expect(out['sentry-trace']).toBe(forwarded);
+    // What W3C baggage copied is its own doing; no sentry member of ours was added to it.
+    expect(out.baggage?.split(',').filter((m) => m.startsWith('sentry-'))).toHaveLength(
+      SENTRY_MEMBERS.split(',').length,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeBaggage, sentryMembers } from '../src/outgoing-baggage.js';
+import { mergeBaggage, sentryMembers, withoutSentryMembers } from '../src/outgoing-baggage.js';
 
 const FROZEN = 'sentry-trace_id=abc,sentry-release=r%401';
 const REPLAY = '6a2b1f0c9d8e4f7a8b3c2d1e0f9a8b7c';
@@ -26,15 +26,21 @@ describe('sentryMembers', () => {
 
 describe('mergeBaggage', () => {
   it('appends to foreign members', () => {
-    expect(mergeBaggage(undefined, FROZEN, false)).toBe(FROZEN);
-    expect(mergeBaggage('vendor=1', FROZEN, false)).toBe(`vendor=1,${FROZEN}`);
+    expect(mergeBaggage(undefined, FROZEN)).toBe(FROZEN);
+    expect(mergeBaggage('vendor=1', FROZEN)).toBe(`vendor=1,${FROZEN}`);
   });
 
-  it('replaces stale sentry copies when the carrier has no sentry-trace of its own', () => {
-    expect(mergeBaggage('sentry-release=r@1,vendor=1,sentry-replay_id=x', FROZEN, false)).toBe(`vendor=1,${FROZEN}`);
+  it('replaces stale sentry copies', () => {
+    expect(mergeBaggage('sentry-release=r@1,vendor=1,sentry-replay_id=x', FROZEN)).toBe(`vendor=1,${FROZEN}`);
+    expect(mergeBaggage('sentry-release=r@1', FROZEN)).toBe(FROZEN);
   });
+});
 
-  it('adds only missing keys beside a sentry-trace the carrier already has', () => {
-    expect(mergeBaggage('sentry-release=theirs', FROZEN, true)).toBe('sentry-release=theirs,sentry-trace_id=abc');
+describe('withoutSentryMembers', () => {
+  it('keeps every other member as it was, and gives nothing when only sentry members were there', () => {
+    expect(withoutSentryMembers('a=1,sentry-release=r@1, b=2;p ,sentry-replay_id=x')).toBe('a=1, b=2;p ');
+    expect(withoutSentryMembers('sentry-release=r@1,sentry-replay_id=x')).toBe('');
+    // A key that only contains the prefix is not Sentry's.
+    expect(withoutSentryMembers('my-sentry-key=1')).toBe('my-sentry-key=1');
   });
 });

@@ -110,6 +110,21 @@ describe('SentryPropagator.extract: traceparent fallback', () => {
     expect(getReplayId(ctx)).toBe(REPLAY_ID);
   });
 
+  it('combines several tracestate values, within 32 members and 512 characters', () => {
+    const traceparent = `00-${TRACE_ID}-${SPAN_ID}-01`;
+    const values = ['rojo=00f067aa0ba902b7', 'congo=t61rcWkgMzE'];
+    const fromArray = extract(makePropagator(), { traceparent, tracestate: values });
+    expect(trace.getSpanContext(fromArray)?.traceState?.serialize()).toBe(values.join(','));
+    // A header Node joined, with more members than the limit.
+    const many = Array.from({ length: 40 }, (_, i) => `k${i}=v`);
+    const joined = extract(makePropagator(), { traceparent, tracestate: many.join(', ') });
+    expect(trace.getSpanContext(joined)?.traceState?.serialize()).toBe(many.slice(0, 32).join(','));
+    const [b, c, d] = ['b', 'c', 'd'].map((k) => `${k}=${'x'.repeat(200)}`);
+    const long = extract(makePropagator(), { traceparent, tracestate: ['a=1', `${b},${c}`, d!] });
+    // 612 characters: the last long member goes, and what is left fits.
+    expect(trace.getSpanContext(long)?.traceState?.serialize()).toBe(`a=1,${b},${c}`);
+  });
+
   it('falls back to traceparent when sentry-trace does not parse', () => {
     const ctx = extract(makePropagator(), { 'sentry-trace': 'garbage', traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
     expect(trace.getSpanContext(ctx)?.traceId).toBe(TRACE_ID);

@@ -1,17 +1,29 @@
-import { type Context, ROOT_CONTEXT, type TextMapSetter, TraceFlags, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, SpanKind, type TextMapSetter, TraceFlags, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { BasicTracerProvider, SamplingDecision } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  ParentBasedSampler,
+  type Sampler,
+  SamplingDecision,
+} from '@opentelemetry/sdk-trace-base';
 import {
   dscFromBaggage,
   ensureSpanData,
   freezeDsc,
   getSpanData,
   getTraceFrozenDsc,
+  offerUnrecordedRoot,
+  offerUnrecordedSpan,
   parseSentryTrace,
+  recordDeferredDecision,
+  requestUrlOf,
   setFrozenDsc,
   setReplayId,
 } from '@otel-sentry/core';
 import { describe, expect, it, vi } from 'vitest';
+import { propagatorDiag } from '../src/diag.js';
 import { isSamplingDeferred, SentryPropagator } from '../src/index.js';
 import {
   extract,
@@ -189,6 +201,16 @@ describe('SentryPropagator.inject: head of a trace', () => {
     expect(dsc.transaction).toBe(expected);
   });
 
+  it('takes rate and sample_rand of an unrecorded root from what the sampler said of it', () => {
+    const span = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer('t').startSpan('job');
+    const { traceId } = span.spanContext();
+    // What SentrySampler says of a root it does not record (its rate may not be the client's).
+    offerUnrecordedRoot(traceId, { sampleRate: 0.05, sampleRand: 0.4321987 });
+    const propagator = new SentryPropagator({ client: makeClient({ tracesSampleRate: 1 }) });
+    const dsc = dscFromBaggage(inject(propagator, trace.setSpan(ROOT_CONTEXT, span)).baggage)!;
+    expect(dsc).toMatchObject({ sample_rate: '0.05', sample_rand: '0.432198', sampled: 'false' });
+  });
+
   it('keeps sample_rand consistent with a decision not to sample', () => {
     const ctx = extract(makePropagator(), { traceparent: `00-${TRACE_ID}-${SPAN_ID}-00` });
     const propagator = new SentryPropagator({ client: makeClient({ tracesSampleRate: 0.3 }) });
@@ -196,6 +218,163 @@ describe('SentryPropagator.inject: head of a trace', () => {
     expect(dsc.sampled).toBe('false');
     expect(Number(dsc.sample_rand)).toBeGreaterThanOrEqual(0.3);
     expect(dsc.trace_id).toBe(TRACE_ID);
+  });
+});
+
+/**
+ * A real OpenTelemetry sampler that tells the propagator what it decided the way
+ * `SentrySampler` does (through core), with a fixed answer: `SentrySampler` itself lives in
+ * another package, and the cross-package tests (test/interop) run the two together.
+ */
+function speakingSampler(sample: boolean): Sampler {
+  return {
+    shouldSample(context, traceId, _name, kind, attributes) {
+      const parent = trace.getSpanContext(context);
+      const localParent = parent !== undefined && parent.isRemote !== true;
+      const sampled = localParent ? (parent.traceFlags & TraceFlags.SAMPLED) !== 0 : sample;
+      if (!localParent && parent?.traceId === traceId && isSamplingDeferred(context)) {
+        recordDeferredDecision(context, sampled);
+      }
+      if (sampled) return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+      offerUnrecordedSpan(traceId, kind === SpanKind.CLIENT ? requestUrlOf(attributes) : undefined);
+      return { decision: SamplingDecision.NOT_RECORD };
+    },
+    toString: () => 'SpeakingSampler',
+  };
+}
+
+const DEFERRED = {
+  'sentry-trace': `${TRACE_ID}-${SPAN_ID}`,
+  baggage: SENTRY_MEMBERS.replace(',sentry-sampled=true', ''),
+};
+
+describe('SentryPropagator.inject: decisions travel', () => {
+  it('sends -0 for a trace that arrived deferred and that a sampler here decided not to sample', () => {
+    const tracer = new BasicTracerProvider({ sampler: speakingSampler(false) }).getTracer('here');
+    const ctx = extract(makePropagator(), DEFERRED);
+    const server = tracer.startSpan('GET /', { kind: SpanKind.SERVER }, ctx);
+    const serverCtx = trace.setSpan(ctx, server);
+    const client = tracer.startSpan('GET', { kind: SpanKind.CLIENT }, serverCtx);
+    const out = inject(makePropagator(), trace.setSpan(serverCtx, client));
+    expect(out['sentry-trace']).toBe(`${TRACE_ID}-${client.spanContext().spanId}-0`);
+    // The frozen DSC goes on as it arrived: deferred upstream, so without sentry-sampled.
+    expect(out.baggage).toBe(DEFERRED.baggage);
+    // Sampled here: -1.
+    const sampling = new BasicTracerProvider({ sampler: speakingSampler(true) }).getTracer('here');
+    const sampledCtx = extract(makePropagator(), DEFERRED);
+    const root = sampling.startSpan('GET /', { kind: SpanKind.SERVER }, sampledCtx);
+    expect(inject(makePropagator(), trace.setSpan(sampledCtx, root))['sentry-trace']).toMatch(/-1$/);
+  });
+
+  it('keeps the deferral of a trace no sampler here spoke for', () => {
+    // OpenTelemetry's ParentBased sampler reads the deferred remote parent as "not sampled":
+    // it cannot tell a decision from none, so nothing was decided here.
+    const tracer = new BasicTracerProvider({
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    }).getTracer('other');
+    const ctx = extract(makePropagator(), DEFERRED);
+    const server = tracer.startSpan('GET /', { kind: SpanKind.SERVER }, ctx);
+    expect(server.isRecording()).toBe(false);
+    const out = inject(makePropagator(), trace.setSpan(ctx, server));
+    expect(out['sentry-trace']).toBe(`${TRACE_ID}-${server.spanContext().spanId}`);
+    // Each extract has its own record: a decision on one request does not reach another.
+    const decided = extract(makePropagator(), DEFERRED);
+    new BasicTracerProvider({ sampler: speakingSampler(false) }).getTracer('here').startSpan('x', {}, decided);
+    expect(inject(makePropagator(), trace.setSpan(ctx, server))['sentry-trace']).toMatch(/-[0-9a-f]{16}$/);
+  });
+
+  it('passes -0 and -1 decided upstream on, and writes the decision of a trace started here', () => {
+    for (const flag of ['0', '1']) {
+      const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-${flag}` });
+      const span = new BasicTracerProvider({ sampler: speakingSampler(flag === '1') })
+        .getTracer('here')
+        .startSpan('x', {}, ctx);
+      expect(inject(makePropagator(), trace.setSpan(ctx, span))['sentry-trace']).toMatch(new RegExp(`-${flag}$`));
+    }
+    const head = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer('head').startSpan('job');
+    expect(inject(makePropagator(), trace.setSpan(ROOT_CONTEXT, head))['sentry-trace']).toMatch(/-0$/);
+  });
+});
+
+describe('SentryPropagator.inject: tracePropagationTargets for spans that are not recorded', () => {
+  const targets = ['api.example.com'];
+
+  // A request in a trace sampled out upstream, answered by a service that makes one call.
+  function unsampledRequest(sampler: Sampler, url: string): Context {
+    const tracer = new BasicTracerProvider({ sampler }).getTracer('here');
+    const incoming = continued({ 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-0` });
+    const server = tracer.startSpan('GET /', { kind: SpanKind.SERVER }, incoming);
+    const serverCtx = trace.setSpan(incoming, server);
+    const client = tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'url.full': url } }, serverCtx);
+    return trace.setSpan(serverCtx, client);
+  }
+
+  it('holds with a sampler that hands the URL over, without recording the span or touching trace state', () => {
+    const propagator = makePropagator({ tracePropagationTargets: targets });
+    const third = unsampledRequest(speakingSampler(false), 'https://third-party.io/?token=secret');
+    const span = trace.getSpan(third)!;
+    expect(span.isRecording()).toBe(false);
+    expect(span.spanContext().traceState).toBeUndefined();
+    expect(inject(propagator, third)).toEqual({});
+    const own = unsampledRequest(speakingSampler(false), 'https://api.example.com/users');
+    expect(inject(propagator, own)['sentry-trace']).toMatch(/-0$/);
+    // A span that describes no request (not a client span) gets headers, as a recorded one does.
+    const tracer = new BasicTracerProvider({ sampler: speakingSampler(false) }).getTracer('here');
+    const job = tracer.startSpan('enqueue', { kind: SpanKind.PRODUCER }, continued());
+    expect(inject(propagator, trace.setSpan(continued(), job))['sentry-trace']).toBeDefined();
+  });
+
+  it('with another sampler the URL is unknown: the request gets headers, and diag says why once', () => {
+    const warn = vi.spyOn(propagatorDiag, 'warn').mockImplementation(() => {});
+    try {
+      const propagator = makePropagator({ tracePropagationTargets: targets });
+      const other = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      // Nothing a sampler handed over for this trace is left in the slot.
+      offerUnrecordedSpan('f'.repeat(32), undefined);
+      expect(inject(propagator, unsampledRequest(other, 'https://third-party.io/'))['sentry-trace']).toBeDefined();
+      expect(inject(propagator, unsampledRequest(other, 'https://third-party.io/'))['sentry-trace']).toBeDefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/SentrySampler/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('lets no sentry member out for a request outside the targets, not even one already in the carrier', () => {
+    const propagator = makePropagator({ tracePropagationTargets: targets });
+    const ctx = withChild(continued(), 'GET', { 'url.full': 'https://third-party.io/' });
+    const copied = `sentry-trace_id=${TRACE_ID},sentry-release=frontend%401.4.2,sentry-replay_id=${REPLAY_ID}`;
+    expect(inject(propagator, ctx, { baggage: `team=a,${copied},b=2` })).toEqual({ baggage: 'team=a,b=2' });
+    expect(inject(propagator, ctx, { Baggage: copied, traceparent: 'tp' })).toEqual({ traceparent: 'tp' });
+    const headers = new Headers({ baggage: copied });
+    propagator.inject(ctx, headers, { set: (c: Headers, k, v) => c.set(k, v) });
+    expect(headers.has('baggage')).toBe(false);
+    // A carrier that can be read but cannot drop a header gets an empty value instead.
+    const values = new Map([['baggage', copied]]);
+    const readOnly = { get: (k: string) => values.get(k), has: (k: string) => values.has(k) };
+    propagator.inject(ctx, readOnly, { set: (_c, k, v) => values.set(k, v) });
+    expect(values.get('baggage')).toBe('');
+  });
+});
+
+describe('SentryPropagator.inject: one trace, one DSC without a span processor', () => {
+  it('freezes the head DSC once per trace for spans nothing links to one root', () => {
+    const client = makeClient({ dsn: 'https://key@o1.ingest.example.com/1', tracesSampleRate: 1 });
+    const createDsc = vi.fn();
+    client.on('createDsc', createDsc);
+    const propagator = new SentryPropagator({ client });
+    const page = tracer.startSpan('page load', {}, ROOT_CONTEXT);
+    const pageCtx = trace.setSpan(ROOT_CONTEXT, page);
+    // Fetch spans, children of the page span, each its own local root for all core knows.
+    const calls = ['GET', 'POST', 'GET'].map((method) =>
+      inject(propagator, withChild(pageCtx, method, { 'http.request.method': method })),
+    );
+    expect(createDsc).toHaveBeenCalledTimes(1);
+    expect(new Set(calls.map((c) => c.baggage)).size).toBe(1);
+    expect(dscFromBaggage(calls[0]!.baggage)?.trace_id).toBe(page.spanContext().traceId);
+    // Another trace gets its own.
+    inject(propagator, withChild(ROOT_CONTEXT));
+    expect(createDsc).toHaveBeenCalledTimes(2);
   });
 });
 
@@ -234,15 +413,33 @@ describe('SentryPropagator.inject: replay id', () => {
     expect(inject(new SentryPropagator({ client }), rootCtx).baggage).toContain(`sentry-replay_id=${OTHER_REPLAY}`);
   });
 
-  it('survives a throwing or nonsensical getReplayId', () => {
+  it('sends only what a getReplayId source answers: nothing arrived, in the context or on the root is re-sent', () => {
+    const source = makePropagator({ getReplayId: () => undefined });
+    // Arrived with the trace (split off into the context by extract).
+    const arrived = withChild(continued());
+    expect(inject(source, arrived).baggage).toBe(SENTRY_MEMBERS);
+    // Set in the context by code.
+    expect(inject(source, setReplayId(arrived, OTHER_REPLAY)).baggage).toBe(SENTRY_MEMBERS);
+    // Recorded on the local root by the span processor.
+    const root = tracer.startSpan('ssr page', {}, ROOT_CONTEXT);
+    ensureSpanData(root).replayId = OTHER_REPLAY;
+    expect(inject(source, trace.setSpan(ROOT_CONTEXT, root)).baggage).not.toContain('sentry-replay_id');
+    // The has-replay flag follows the source too.
+    const flagged = makePropagator({ getReplayId: () => undefined, sentryTraceFlags: true });
+    expect(inject(flagged, arrived)['sentry-trace']).toMatch(/-1-00$/);
+    // Without a source (a backend), the id that arrived travels on.
+    expect(inject(makePropagator(), arrived).baggage).toBe(`${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID}`);
+  });
+
+  it('sends no replay id when getReplayId throws or answers something that is not a UUID', () => {
     const throwing = makePropagator({
       getReplayId: () => {
         throw new Error('recorder gone');
       },
     });
-    expect(inject(throwing, withChild(continued())).baggage).toContain(`sentry-replay_id=${REPLAY_ID}`);
+    expect(inject(throwing, withChild(continued())).baggage).toBe(SENTRY_MEMBERS);
     const junk = makePropagator({ getReplayId: () => 'not-a-uuid' });
-    expect(inject(junk, withChild(continued())).baggage).toContain(`sentry-replay_id=${REPLAY_ID}`);
+    expect(inject(junk, withChild(continued())).baggage).toBe(SENTRY_MEMBERS);
   });
 });
 
@@ -319,15 +516,16 @@ describe('SentryPropagator.inject: options', () => {
 });
 
 describe('SentryPropagator.inject: the carrier', () => {
-  it('leaves an existing sentry-trace alone and adds only missing sentry members', () => {
-    const carrier = { 'Sentry-Trace': 'theirs', baggage: 'sentry-release=theirs,x=1' };
-    const out = inject(makePropagator(), withChild(continued()), carrier);
-    expect(out['Sentry-Trace']).toBe('theirs');
-    expect(out['sentry-trace']).toBeUndefined();
-    const members = sentryPart(out.baggage);
-    expect(members.filter((m) => m.startsWith('sentry-release='))).toEqual(['sentry-release=theirs']);
-    expect(members).toContain(`sentry-trace_id=${TRACE_ID}`);
-    expect(out.baggage?.startsWith('sentry-release=theirs,x=1,')).toBe(true);
+  it('leaves a carrier that already holds a sentry-trace as it is: no baggage member, no traceparent', () => {
+    const propagator = makePropagator({ propagateTraceparent: true, sentryTraceFlags: true });
+    for (const carrier of [
+      { 'Sentry-Trace': `${'1'.repeat(32)}-${'2'.repeat(16)}-1`, baggage: 'sentry-release=theirs,x=1' },
+      { 'sentry-trace': `${'1'.repeat(32)}-${'2'.repeat(16)}` },
+      { 'sentry-trace': [`${'1'.repeat(32)}-${'2'.repeat(16)}-0`], baggage: 'x=1' },
+    ]) {
+      const before = structuredClone(carrier);
+      expect(inject(propagator, withChild(continued()), carrier)).toEqual(before);
+    }
   });
 
   it('appends to foreign baggage, replacing stale sentry copies, under the key the carrier uses', () => {
@@ -340,11 +538,14 @@ describe('SentryPropagator.inject: the carrier', () => {
   });
 
   it('reads Headers-like carriers', () => {
-    const headers = new Headers({ 'Sentry-Trace': 'theirs', baggage: 'vendor=a' });
     const setter: TextMapSetter<Headers> = { set: (c, k, v) => c.set(k, v) };
-    makePropagator().inject(withChild(continued()), headers, setter);
-    expect(headers.get('sentry-trace')).toBe('theirs');
-    expect(headers.get('baggage')).toBe(`vendor=a,${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID}`);
+    const fresh = new Headers({ baggage: 'vendor=a' });
+    makePropagator().inject(withChild(continued()), fresh, setter);
+    expect(fresh.get('baggage')).toBe(`vendor=a,${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID}`);
+    const theirs = new Headers({ 'Sentry-Trace': 'theirs', baggage: 'vendor=a' });
+    makePropagator().inject(withChild(continued()), theirs, setter);
+    expect(theirs.get('baggage')).toBe('vendor=a');
+    expect(theirs.get('sentry-trace')).toBe('theirs');
   });
 
   it('stays within the W3C limits when appending', () => {

@@ -7,7 +7,7 @@ import {
   type Context,
   isSpanContextValid,
   type Link,
-  type SpanKind,
+  SpanKind,
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
@@ -18,7 +18,11 @@ import {
   getDynamicSamplingContext,
   InvalidOptionError,
   isSamplingDeferred,
+  offerUnrecordedRoot,
+  offerUnrecordedSpan,
   parseSampleRate,
+  recordDeferredDecision,
+  requestUrlOf,
 } from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
 import { DiscardCounter } from './discard-counter.js';
@@ -77,6 +81,13 @@ function clientOf(options: SentrySamplerOptions): Client {
  *   `SentrySpanProcessor`, for the DSC the trace will propagate.
  * - What it does not sample is counted as `sample_rate` (one `transaction` per local root,
  *   one `span` per span, the root included) and never recorded.
+ * - Its decisions travel: for a trace that arrived deferred, the decision is recorded in the
+ *   parent context (core's `recordDeferredDecision`), so `SentryPropagator` sends `-0` rather
+ *   than passing the deferral on; for a span it does not record, the URL of the request it
+ *   describes is handed to the propagator (core's `offerUnrecordedSpan`), so
+ *   `tracePropagationTargets` still holds for that request; and for an unrecorded root of a
+ *   new trace, the rate and `sample_rand` its head DSC must carry (`offerUnrecordedRoot`).
+ *   None of it touches attributes or trace state.
  */
 export class SentrySampler implements DiscardSource {
   /** The client drops are reported to. */
@@ -123,12 +134,15 @@ export class SentrySampler implements DiscardSource {
       if (validParent !== undefined && validParent.isRemote !== true) {
         if ((validParent.traceFlags & TraceFlags.SAMPLED) !== 0) return SAMPLED;
         this.#discards.record('sample_rate', 'span', 1, 'its parent was not sampled');
-        return NOT_SAMPLED;
+        return this.#notRecorded(traceId, spanKind, attributes);
       }
-      return this.#sampleLocalRoot(context, traceId, spanName, spanKind, attributes, links, validParent);
+      const result = this.#sampleLocalRoot(context, traceId, spanName, spanKind, attributes, links, validParent);
+      return result === SAMPLED ? SAMPLED : this.#notRecorded(traceId, spanKind, attributes);
     } catch (error) {
       processorDiag.error('the sampler failed; the span is not sampled', error);
       this.#discards.record('internal_sdk_error', 'span', 1, 'the sampler failed');
+      // Not a fresh look at the attributes here: they may be what failed.
+      offerUnrecordedSpan(traceId, undefined);
       return NOT_SAMPLED;
     }
   }
@@ -141,6 +155,16 @@ export class SentrySampler implements DiscardSource {
   /** A short description, as OpenTelemetry samplers give. */
   toString(): string {
     return `SentrySampler{tracesSampleRate=${this.#tracesSampleRate}${this.#tracesSampler ? ', tracesSampler' : ''}}`;
+  }
+
+  /**
+   * `NOT_SAMPLED`, after telling the propagator which request the span describes: a span that
+   * is not recorded keeps no attributes, and the propagator must still check the request's
+   * URL against `tracePropagationTargets`. Only client spans describe an outgoing request.
+   */
+  #notRecorded(traceId: string, kind: SpanKind, attributes: Attributes): SentrySamplingResult {
+    offerUnrecordedSpan(traceId, kind === SpanKind.CLIENT ? requestUrlOf(attributes) : undefined);
+    return NOT_SAMPLED;
   }
 
   #sampleLocalRoot(
@@ -202,7 +226,13 @@ export class SentrySampler implements DiscardSource {
 
     // The lowered rate is the one recorded: the DSC and the transaction say what was applied.
     offerSamplingDecision({ traceId, sampleRate, sampleRand });
+    // A trace that arrived deferred was decided here: the propagator sends this decision on
+    // (`-0` when not sampled) instead of the deferral.
+    if (continued && isSamplingDeferred(context)) recordDeferredDecision(context, sampled);
     if (sampled) return SAMPLED;
+    // No span processor hears of a root that is not recorded: the head DSC this trace will
+    // propagate learns the rate and sample_rand from here (none is needed when a DSC arrived).
+    if (dsc === undefined) offerUnrecordedRoot(traceId, { sampleRate, sampleRand });
     if (unlowered !== undefined && sampleRand < unlowered) {
       const why = 'the transport is overloaded (backpressure lowered the sample rate)';
       this.#discards.record('backpressure', 'transaction', 1, why);

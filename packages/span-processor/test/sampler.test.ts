@@ -1,10 +1,13 @@
-import { type Context, diag, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { type Context, diag, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import {
   createClient,
   EMPTY_FROZEN_DSC,
   freezeDsc,
+  getDeferredDecision,
   getSpanData,
+  getUnrecordedRoot,
   InvalidOptionError,
+  peekUnrecordedSpanUrl,
   setFrozenDsc,
   setSamplingDeferred,
 } from '@otel-sentry/core';
@@ -316,5 +319,73 @@ describe('SentrySampler, backpressure', () => {
     const root = h.tracer.startSpan('root', {}, ctx);
     expect(root.isRecording()).toBe(false);
     expect(sampler.takeDiscards()).toContainEqual({ reason: 'backpressure', category: 'transaction', quantity: 1 });
+  });
+});
+
+describe('SentrySampler, decisions the propagator sends on', () => {
+  it('records its decision on a trace that arrived deferred, in the context the trace arrived in', () => {
+    const { tracer } = setup({ tracesSampleRate: 0.5 });
+    const out = incoming(TraceFlags.NONE, { sample_rand: '0.7' }, true);
+    expect(getDeferredDecision(out)).toBeUndefined();
+    const server = tracer.startSpan('server', {}, out);
+    expect(server.isRecording()).toBe(false);
+    // Any context descending from it says so, e.g. the one a client span injects with.
+    expect(getDeferredDecision(trace.setSpan(out, server))).toBe(false);
+    const kept = incoming(TraceFlags.NONE, { sample_rand: '0.2' }, true);
+    tracer.startSpan('server', {}, kept).end();
+    expect(getDeferredDecision(kept)).toBe(true);
+    // Decided upstream (-0), or a new trace: nothing to record.
+    const decided = incoming(TraceFlags.NONE, { sample_rand: '0.7' });
+    tracer.startSpan('server', {}, decided);
+    expect(getDeferredDecision(decided)).toBeUndefined();
+  });
+
+  it('hands over the URL of a client span it does not record, without recording it or touching trace state', () => {
+    const { tracer } = setup({ tracesSampleRate: 0 });
+    const root = tracer.startSpan('server', { kind: SpanKind.SERVER, attributes: { 'http.url': 'http://me/in' } });
+    const traceId = root.spanContext().traceId;
+    // A server span describes no outgoing request.
+    expect(peekUnrecordedSpanUrl(traceId)).toBeNull();
+    const parent = trace.setSpan(ROOT_CONTEXT, root);
+    const client = tracer.startSpan(
+      'GET',
+      { kind: SpanKind.CLIENT, attributes: { 'url.full': 'https://third-party.io/?token=secret' } },
+      parent,
+    );
+    expect(client.isRecording()).toBe(false);
+    expect(client.spanContext().traceState).toBeUndefined();
+    expect(peekUnrecordedSpanUrl(traceId)).toBe('https://third-party.io/?token=secret');
+    tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'http.url': 'http://old/conv' } }, parent);
+    expect(peekUnrecordedSpanUrl(traceId)).toBe('http://old/conv');
+    tracer.startSpan('work', { attributes: { 'url.full': 'https://not-a-request/' } }, parent);
+    expect(peekUnrecordedSpanUrl(traceId)).toBeNull();
+  });
+
+  it('tells the propagator the rate and sample_rand of a new trace it does not record', () => {
+    const { tracer } = setup({ tracesSampleRate: 0.3 });
+    for (let i = 0; i < 20; i++) {
+      const root = tracer.startSpan('job');
+      const decision = getUnrecordedRoot(root.spanContext().traceId);
+      if (root.isRecording()) {
+        expect(decision).toBeUndefined();
+      } else {
+        expect(decision?.sampleRate).toBe(0.3);
+        expect(decision?.sampleRand).toBeGreaterThanOrEqual(0.3);
+      }
+    }
+    // A trace that arrived with a DSC propagates that one: nothing to tell.
+    const traceId = 'e'.repeat(32);
+    const remote = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: PARENT_ID, traceFlags: 0, isRemote: true });
+    const withDsc = setFrozenDsc(setSamplingDeferred(remote), freezeDsc({ trace_id: traceId, sample_rand: '0.9' }));
+    expect(tracer.startSpan('server', {}, withDsc).isRecording()).toBe(false);
+    expect(getUnrecordedRoot(traceId)).toBeUndefined();
+  });
+
+  it('hands nothing over for spans it records', () => {
+    const { tracer } = setup({ tracesSampleRate: 1 });
+    const root = tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'url.full': 'https://api/' } });
+    expect(root.isRecording()).toBe(true);
+    expect(peekUnrecordedSpanUrl(root.spanContext().traceId)).toBeUndefined();
+    root.end();
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * @internal
+ * The `tracestate` of a trace continued from `traceparent`. A request may carry it in several
+ * header values (Node's HTTP server joins repeated headers with `,`; custom getters hand over
+ * arrays): the W3C Trace Context spec reads them as one list, in order. What is kept stays
+ * within the spec's limits, 32 members and 512 characters, which is also what
+ * `@opentelemetry/core`'s `TraceState` accepts: it drops a longer value whole.
+ */
+import type { IncomingValue } from './carrier.js';
+
+const MAX_MEMBERS = 32;
+const MAX_LENGTH = 512;
+// The spec's first victims when the list must shrink: members longer than this.
+const LONG_MEMBER = 128;
+// Members looked at, at most: far more than can be kept, and a bound on a hostile header's cost.
+const MAX_SCANNED = 256;
+
+// The key and value grammar of W3C Trace Context (as `@opentelemetry/core` checks it): an
+// invalid member must not take the place of a valid one within the limits. Bounded
+// repetitions only, so no backtracking blow-up.
+const KEY = /^(?:[a-z0-9][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})$/;
+const VALUE = /^[ -~]{0,255}[!-~]$/;
+
+function isValidMember(member: string, eq: number): boolean {
+  const value = member.slice(eq + 1);
+  return KEY.test(member.slice(0, eq)) && VALUE.test(value) && !value.includes('=');
+}
+
+/**
+ * Every `tracestate` value combined into one list: invalid members and repeated keys (the
+ * first, leftmost one is the newest) left out; past the limits, whole members are dropped
+ * until it fits, members longer than 128 characters first, then from the end, as the spec
+ * says. `undefined` when nothing is left.
+ */
+export function combineTraceState(value: IncomingValue): string | undefined {
+  let parts: readonly unknown[];
+  if (typeof value === 'string') parts = [value];
+  else if (Array.isArray(value)) parts = value;
+  else return undefined;
+
+  const members: string[] = [];
+  const keys = new Set<string>();
+  let length = -1; // the commas between members: one fewer than the members
+  let scanned = 0;
+  scan: for (const part of parts) {
+    if (typeof part !== 'string') continue;
+    for (const raw of part.split(',', MAX_SCANNED)) {
+      if (++scanned > MAX_SCANNED) break scan;
+      const member = raw.trim();
+      const eq = member.indexOf('=');
+      if (eq <= 0 || !isValidMember(member, eq)) continue;
+      const key = member.slice(0, eq);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      members.push(member);
+      length += member.length + 1;
+    }
+  }
+  if (members.length === 0) return undefined;
+  if (members.length <= MAX_MEMBERS && length <= MAX_LENGTH) return members.join(',');
+
+  // Whole members go, and only until the list fits: long ones first (the last first), then
+  // from the end.
+  const over = () => members.length > MAX_MEMBERS || length > MAX_LENGTH;
+  for (let i = members.length - 1; i >= 0 && over(); i--) {
+    if (members[i]!.length > LONG_MEMBER) length -= members.splice(i, 1)[0]!.length + 1;
+  }
+  while (members.length > 0 && over()) length -= members.pop()!.length + 1;
+  return members.length === 0 ? undefined : members.join(',');
+}

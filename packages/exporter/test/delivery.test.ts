@@ -66,9 +66,10 @@ describe('delivery at load', () => {
       });
       for (let i = 0; i < 400; i++) serverTransaction(tracer, 0);
       await p.forceFlush();
-      // Right after the burst: the first step (8), not 400 handshakes at once.
+      // Right after the burst: the first step (8, one more step on a slow machine), not 400
+      // handshakes at once.
       await new Promise((r) => setTimeout(r, 10));
-      expect(sink.connections).toBeLessThanOrEqual(16);
+      expect(sink.connections).toBeLessThanOrEqual(24);
       // Each growth interval (25 ms) adds at most 16.
       await new Promise((r) => setTimeout(r, 90));
       const at100 = sink.connections;

@@ -44,6 +44,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import { RequestTimeoutError } from '../../http-transport.js';
 import type { TransportRequest, TransportResponse } from '../../types.js';
 import type { PlatformTransport, PlatformTransportOptions } from '../transport-options.js';
+import { type Http1Exchange, Http1Pool } from './http1-pool.js';
 
 /** How long (ms) a keep-alive socket may stay idle in the pool before it is destroyed. */
 export const IDLE_SOCKET_TIMEOUT_MILLIS = 30_000;
@@ -79,6 +80,11 @@ interface Route {
   readonly options: RequestOptions;
   /** Headers the route adds (`Host` and `Proxy-Authorization` for proxied `http:` targets). */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Without a proxy: the lean HTTP/1.1 pool and the request head up to `Content-Length`,
+   * built once (see `http1-pool.ts` for why requests do not go through `http.request`).
+   */
+  readonly direct?: { readonly pool: Http1Pool; readonly head: string } | undefined;
 }
 
 /** A proxy to open `CONNECT` tunnels through. */
@@ -233,7 +239,28 @@ class TunnelAgent extends HttpsAgent {
 }
 
 /** The agent, request function and options of every request, from the transport's options. */
+/** Bytes a header name or value may not hold: they would split or end the request head. */
+const UNSAFE_HEADER_TEXT = /[\0-\x08\x0a-\x1f\x7f-\uffff]/;
+
+/**
+ * `POST <path> HTTP/1.1` and the fixed headers, up to where `Content-Length` goes. Throws on
+ * a header that could not be sent as it is (the transport then rejects every send).
+ */
+function requestHead(path: string, host: string, headers: Readonly<Record<string, string>>): string {
+  let head = `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-sentry-envelope\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'host' || lower === 'content-length' || lower === 'content-type' || lower === 'connection') continue;
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || UNSAFE_HEADER_TEXT.test(String(value))) {
+      throw new TypeError(`invalid header ${JSON.stringify(name)}: names must be tokens, values printable ASCII`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}Connection: keep-alive\r\n`;
+}
+
 function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleSocketTimeoutMillis: number): Route {
+  const fixedHeaders = options.headers ?? {};
   const target = new URL(options.url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new TypeError(`unsupported protocol ${target.protocol} in ${options.url}`);
@@ -253,9 +280,27 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
   const path = `${target.pathname}${target.search}`;
   const direct: RequestOptions = { method: 'POST', hostname: bareHostname(target), port: portOf(target), path };
   if (proxy === undefined) {
+    const host = bareHostname(target);
+    const lean = {
+      pool: new Http1Pool({
+        host,
+        port: portOf(target),
+        tls:
+          target.protocol === 'https:'
+            ? {
+                ALPNProtocols: ['http/1.1'],
+                ...(isIP(host) ? {} : { servername: host }),
+                ...(ca === undefined ? {} : { ca }),
+              }
+            : undefined,
+        maxSockets,
+        idleTimeoutMillis: idleSocketTimeoutMillis,
+      }),
+      head: requestHead(path, target.host, fixedHeaders),
+    };
     return target.protocol === 'https:'
-      ? { agent: new HttpsAgent(tlsPool), request: httpsRequest, options: direct, headers: {} }
-      : { agent: new HttpAgent(pool), request: httpRequest, options: direct, headers: {} };
+      ? { agent: new HttpsAgent(tlsPool), request: httpsRequest, options: direct, headers: {}, direct: lean }
+      : { agent: new HttpAgent(pool), request: httpRequest, options: direct, headers: {}, direct: lean };
   }
   const authorization = proxyAuthorization(proxy);
   const proxyIsTls = proxy.protocol === 'https:';
@@ -357,7 +402,10 @@ export class NodeHttpTransport implements PlatformTransport {
     const error = closedError();
     for (const abort of [...this.#inFlight]) abort(error);
     this.#waiting.length = 0;
-    if (!(this.#route instanceof Error)) this.#route.agent.destroy();
+    if (!(this.#route instanceof Error)) {
+      this.#route.agent.destroy();
+      this.#route.direct?.pool.close();
+    }
   }
 
   #send(route: Route, body: string | Uint8Array, suppressed: Context): Promise<TransportResponse> {
@@ -369,9 +417,11 @@ export class NodeHttpTransport implements PlatformTransport {
       let tunnelAbort: AbortController | undefined;
       let response: TransportResponse | undefined;
 
+      let exchange: Http1Exchange | undefined;
       const destroyCurrent = (error?: Error): void => {
         tunnelAbort?.abort();
         current?.destroy(error);
+        exchange?.abort(error ?? new Error('request aborted'));
       };
       /** Settles once: with the response when there is one and no error forces a rejection. */
       const settle = (error?: Error, force = false): void => {
@@ -393,6 +443,11 @@ export class NodeHttpTransport implements PlatformTransport {
         settle(error, true);
       };
       const deadline = setTimeout(() => {
+        if (exchange !== undefined) {
+          // The exchange knows whether the status came in: it resolves with it, or rejects.
+          exchange.abort(new RequestTimeoutError(`request timed out after ${this.#timeoutMillis} ms`));
+          return;
+        }
         if (response !== undefined) {
           // Headers are in, the body is late: cut it, the status is known.
           destroyCurrent();
@@ -417,6 +472,21 @@ export class NodeHttpTransport implements PlatformTransport {
       let payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
 
       const attempt = (): void => {
+        const direct = route.direct;
+        if (direct !== undefined) {
+          const gzipped = headers['Content-Encoding'] === 'gzip';
+          const head = `${direct.head}Content-Length: ${payloadBytes}\r\n${gzipped ? 'Content-Encoding: gzip\r\n' : ''}\r\n`;
+          // A new socket is connected inside: suppressed, so a `net` instrumentation ignores it.
+          exchange = context.with(suppressed, () => direct.pool.exchange(head, payload));
+          exchange.promise.then(
+            (r) => {
+              response = r;
+              settle();
+            },
+            (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
+          );
+          return;
+        }
         const options: RequestOptions & { [kTunnelHints]?: TunnelHints } = {
           ...route.options,
           headers,

@@ -17,8 +17,18 @@ export type RequestOutcome = 'exited' | 'errored' | 'crashed';
 /** Relay keeps at most 100 aggregates per item. */
 const MAX_BUCKETS = 100;
 
+// Every request of a server asks for its minute: the last answer is kept, so formatting a
+// date happens once a minute rather than once a request.
+let lastMinuteStart = Number.NaN;
+let lastMinuteText = '';
+
 function minuteOf(ms: number): string {
-  return new Date(ms - (ms % 60_000)).toISOString();
+  const start = ms - (ms % 60_000);
+  if (start !== lastMinuteStart) {
+    lastMinuteStart = start;
+    lastMinuteText = new Date(start).toISOString();
+  }
+  return lastMinuteText;
 }
 
 /** Holds the process session and the request aggregates. */

@@ -29,7 +29,11 @@ async function rawServer(answer: (n: number) => string[]): Promise<{ port: numbe
         if (buffered.length < end + 4 + length) return;
         buffered = buffered.slice(end + 4 + length);
         const chunks = answer(n++);
-        chunks.forEach((chunk, i) => setTimeout(() => socket.writable && socket.write(chunk), i * 5));
+        chunks.forEach((chunk, i) => {
+          setTimeout(() => {
+            if (socket.writable) socket.write(chunk);
+          }, i * 5);
+        });
         if (chunks.some((c) => /connection: close/i.test(c))) setTimeout(() => socket.end(), chunks.length * 5 + 5);
       }
     });

@@ -39,7 +39,7 @@ import { isIP, isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rootCertificates, connect as tlsConnect } from 'node:tls';
 import { gzip } from 'node:zlib';
-import { type Context, context } from '@opentelemetry/api';
+import { type Context, context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { RequestTimeoutError } from '../../http-transport.js';
 import type { TransportRequest, TransportResponse } from '../../types.js';
@@ -54,6 +54,9 @@ export const IDLE_SOCKET_TIMEOUT_MILLIS = 30_000;
  * with a few bytes of JSON) gets the socket destroyed instead of read.
  */
 export const MAX_DRAINED_BODY_BYTES = 64 * 1024;
+
+/** The context of every request of ours: tracing suppressed, nothing else. */
+const SUPPRESSED: Context = suppressTracing(ROOT_CONTEXT);
 
 /** Longest delay `setTimeout` takes; longer ones fire at once. */
 const MAX_TIMER_MILLIS = 2_147_483_647;
@@ -239,19 +242,30 @@ class TunnelAgent extends HttpsAgent {
 }
 
 /** The agent, request function and options of every request, from the transport's options. */
-/** Bytes a header name or value may not hold: they would split or end the request head. */
-const UNSAFE_HEADER_TEXT = /[\0-\x08\x0a-\x1f\x7f-\uffff]/;
+/** Whether a header value holds a byte that would split or end the request head (controls but tab, DEL, non-ASCII). */
+function unsafeHeaderText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code >= 0x7f) return true;
+  }
+  return false;
+}
 
 /**
  * `POST <path> HTTP/1.1` and the fixed headers, up to where `Content-Length` goes. Throws on
  * a header that could not be sent as it is (the transport then rejects every send).
  */
 function requestHead(path: string, host: string, headers: Readonly<Record<string, string>>): string {
-  let head = `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-sentry-envelope\r\n`;
+  // A `Content-Type` given in the options wins (OTLP requests are `application/json`).
+  let contentType = 'application/x-sentry-envelope';
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'content-type' && !unsafeHeaderText(String(value))) contentType = String(value);
+  }
+  let head = `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${contentType}\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (lower === 'host' || lower === 'content-length' || lower === 'content-type' || lower === 'connection') continue;
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || UNSAFE_HEADER_TEXT.test(String(value))) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || unsafeHeaderText(String(value))) {
       throw new TypeError(`invalid header ${JSON.stringify(name)}: names must be tokens, values printable ASCII`);
     }
     head += `${name}: ${value}\r\n`;
@@ -385,8 +399,9 @@ export class NodeHttpTransport implements PlatformTransport {
       if (this.#closed) return Promise.reject(closedError());
       const route = this.#route;
       if (route instanceof Error) return Promise.reject(route);
-      const suppressed = suppressTracing(context.active());
-      return context.with(suppressed, () => this.#send(route, request.body, suppressed));
+      // Every socket is connected and every request created inside `context.with(SUPPRESSED)`
+      // below; the caller's context values are not needed for our own requests.
+      return this.#send(route, request.body, SUPPRESSED);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -429,8 +444,11 @@ export class NodeHttpTransport implements PlatformTransport {
         settled = true;
         clearTimeout(deadline);
         this.#inFlight.delete(abort);
-        const index = this.#waiting.indexOf(dispatch);
-        if (index >= 0) this.#waiting.splice(index, 1);
+        if (!holdsSlot) {
+          // Still waiting for a slot (only then is it in the waiting list).
+          const index = this.#waiting.indexOf(dispatch);
+          if (index >= 0) this.#waiting.splice(index, 1);
+        }
         if (holdsSlot) {
           holdsSlot = false;
           this.#release();
@@ -461,11 +479,13 @@ export class NodeHttpTransport implements PlatformTransport {
       deadline.unref();
       this.#inFlight.add(abort);
 
-      const headers: Record<string, string | number> = {
-        'Content-Type': 'application/x-sentry-envelope',
-        ...this.#headers,
-        ...route.headers,
-      };
+      let gzipped = false;
+      // Only the `http.request` path (proxies) needs a header object per request; the direct
+      // path appends to a request head built once.
+      const headers: Record<string, string | number> =
+        route.direct === undefined
+          ? { 'Content-Type': 'application/x-sentry-envelope', ...this.#headers, ...route.headers }
+          : {};
       // A string body is written as it is: Node sends headers and body in one write, where a
       // Buffer would cost a copy here and a `writev` of two chunks per request.
       let payload: string | Buffer = typeof body === 'string' ? body : toBuffer(body);
@@ -474,7 +494,6 @@ export class NodeHttpTransport implements PlatformTransport {
       const attempt = (): void => {
         const direct = route.direct;
         if (direct !== undefined) {
-          const gzipped = headers['Content-Encoding'] === 'gzip';
           const head = `${direct.head}Content-Length: ${payloadBytes}\r\n${gzipped ? 'Content-Encoding: gzip\r\n' : ''}\r\n`;
           // A new socket is connected inside: suppressed, so a `net` instrumentation ignores it.
           exchange = context.with(suppressed, () => direct.pool.exchange(head, payload));
@@ -570,6 +589,7 @@ export class NodeHttpTransport implements PlatformTransport {
           }
           payload = compressed;
           payloadBytes = compressed.length;
+          gzipped = true;
           headers['Content-Encoding'] = 'gzip';
           ready();
         });

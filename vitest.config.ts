@@ -11,12 +11,17 @@ export default defineConfig({
       '@otel-sentry/propagator': pkg('propagator'),
       '@otel-sentry/span-processor': pkg('span-processor'),
       '@otel-sentry/exporter': pkg('exporter'),
+      '@otel-sentry/node': pkg('node'),
+      '@otel-sentry/browser': pkg('browser'),
       // The exporter's platform transport, chosen by export condition in package.json
       // `imports`; tests run in Node, so the Node variant, from source.
       '#platform-transport': fileURLToPath(
         new URL('./packages/exporter/src/platform/node/http-transport.ts', import.meta.url),
       ),
       '#platform-files': fileURLToPath(new URL('./packages/exporter/src/node/files.ts', import.meta.url)),
+      '#platform-otlp': fileURLToPath(
+        new URL('./packages/exporter/src/platform/otlp/json-trace-serializer.ts', import.meta.url),
+      ),
     },
   },
   test: {

@@ -9,8 +9,12 @@
 // loader pick the variant by condition. The CommonJS build is loaded by Node's `require`
 // (dist/cjs sits under its own `type` marker, where no `imports` field may go), so there the
 // specifier is rewritten at build time to a relative path to the `node` variant.
+//
+// A package whose dist is newer than everything it is built from (its src, package.json and
+// tsconfig, the workspace packages it depends on, the shared tsconfig and this script) is not
+// built again: `start` then runs in seconds. FORCE_BUILD=1 builds anyway.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
@@ -58,10 +62,45 @@ function rewriteCjsImports(imports) {
   }
 }
 
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+// Outside dist, so it is never packed: written last, so a build that failed halfway has none.
+const stamp = join(cwd, 'node_modules/.otel-sentry-build-stamp');
+const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+const inputs = [
+  join(cwd, 'src'),
+  join(cwd, 'package.json'),
+  join(cwd, 'tsconfig.build.json'),
+  join(cwd, '../../tsconfig.base.json'),
+  new URL(import.meta.url).pathname,
+  ...Object.keys(manifest.dependencies ?? {})
+    .filter((name) => name.startsWith('@otel-sentry/'))
+    .map((name) => join(cwd, '..', name.slice('@otel-sentry/'.length), 'src')),
+];
+if (process.env.FORCE_BUILD !== '1' && existsSync(stamp) && existsSync(join(cwd, 'dist/cjs/package.json'))) {
+  const built = statSync(stamp).mtimeMs;
+  if (inputs.every((input) => newestMtime(input) < built)) {
+    console.log(`${manifest.name}: dist is up to date (FORCE_BUILD=1 rebuilds)`);
+    process.exit(0);
+  }
+}
+rmSync(stamp, { force: true });
+// The stamp carries the time the build started: a source saved while tsc ran is newer, and rebuilds.
+const startedAt = new Date();
+
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 run(['-p', 'tsconfig.build.json', '--outDir', 'dist/esm']);
 run(['-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10']);
 mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
 writeFileSync(join(cwd, 'dist/cjs/package.json'), '{\n  "type": "commonjs"\n}\n');
-const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
-if (pkg.imports) rewriteCjsImports(pkg.imports);
+if (manifest.imports) rewriteCjsImports(manifest.imports);
+mkdirSync(dirname(stamp), { recursive: true });
+writeFileSync(stamp, `${startedAt.toISOString()}\n`);
+utimesSync(stamp, startedAt, startedAt);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Layers point one way: core <- plugins <- examples/tests.
+// Layers point one way: core <- plugins <- set-ups (node, browser) <- examples/tests.
 // core imports no @otel-sentry package; a plugin imports core only, never another plugin;
-// core and the propagator import no `node:` module (they run in browsers and edge runtimes).
+// the set-up packages import core and the plugins, and nothing in packages/ imports them;
+// core, the propagator and the browser set-up import no `node:` module (they run in browsers and edge runtimes).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -11,6 +12,9 @@ const rules = {
   propagator: { allowed: ['core'], nodeFree: true },
   'span-processor': { allowed: ['core'], nodeFree: false },
   exporter: { allowed: ['core'], nodeFree: false },
+  // The set-up layer: above the plugins, below only examples and tests.
+  node: { allowed: ['core', 'propagator', 'span-processor', 'exporter'], nodeFree: false },
+  browser: { allowed: ['core', 'propagator', 'span-processor', 'exporter'], nodeFree: true },
 };
 
 function* files(dir) {
@@ -43,6 +47,12 @@ for (const [pkg, rule] of Object.entries(rules)) {
         problems.push(`${where}: reaches into another package: ${spec}`);
     }
     if (/^export \* from/m.test(text)) problems.push(`${relative(root, file)}: use explicit exports, not export *`);
+    // `stripInternal` drops the statement an `@internal` comment precedes; at the top of a file
+    // that is the first import, and the .d.ts then names a type it no longer imports.
+    if (/^\/\*\*(?:(?!\*\/)[\s\S])*@internal/.test(text))
+      problems.push(
+        `${relative(root, file)}: a file-opening comment must not carry @internal (stripInternal drops the import after it)`,
+      );
   }
 }
 if (problems.length) {

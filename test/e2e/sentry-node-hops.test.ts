@@ -67,10 +67,11 @@ function sentry(sdk: Major, mode: Mode): SentryNodeService {
 // ---------------------------------------------------------------------------------------
 // Ours: the OpenTelemetry service with the otel-sentry plugins, and a third party.
 
-const client = createClient({ env: false, dsn: 'http://ours@127.0.0.1:1/42', release: 'ours@1.0.0' });
+const OURS = { env: false, dsn: 'http://ours@127.0.0.1:1/42', release: 'ours@1.0.0' } as const;
+const client = createClient(OURS);
 const spans = new InMemorySpanExporter();
 // The sampler of ours, set per test: SentrySampler at some rate, or another sampler.
-let sampler: Sampler = new SentrySampler({ client, tracesSampleRate: 0 });
+let sampler: Sampler = sentrySampler(0);
 const provider = new BasicTracerProvider({
   sampler: { shouldSample: (...args) => sampler.shouldSample(...args), toString: () => `per test: ${sampler}` },
   spanProcessors: [new SentrySpanProcessor({ client, exporter: spans })],
@@ -233,8 +234,10 @@ function setSampler(next: Sampler): void {
   sampler = next;
 }
 
+// A rate given beside a client must be the client's own: each rate gets a client of the same
+// project and release (the propagator only reads the rate the sampler hands over).
 function sentrySampler(rate: number): SentrySampler {
-  return new SentrySampler({ client, tracesSampleRate: rate });
+  return new SentrySampler({ client: createClient({ ...OURS, tracesSampleRate: rate }) });
 }
 
 /** The headers the third party received. */

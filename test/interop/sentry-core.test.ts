@@ -3,7 +3,7 @@
  * header and the dynamic sampling context in `baggage`: what we write, they read the same;
  * what they write, we read the same. Envelopes are in `sentry-core-envelope.test.ts`.
  */
-import { dscFromBaggage, dscToBaggage, formatSentryTrace, parseSentryTrace } from '@otel-sentry/core';
+import { dscFromBaggage, dscToBaggage, formatSentryTrace, parseSentryTrace, readIncomingDsc } from '@otel-sentry/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dscArb, foreignMemberArb, owsArb, SENTRY_SDKS, sampledArb, spanIdArb, traceIdArb } from './sentry-sdks.js';
@@ -235,6 +235,12 @@ describe.each(SENTRY_SDKS)('interop with $name', ({ sdk }) => {
       );
     });
 
+    it('never gets a value holding a control character from us: we leave it out, as every receiver of ours drops it', () => {
+      const baggage = dscToBaggage({ release: 'a\r\nX-Injected: 1', environment: 'prod', transaction: 'tab\there' });
+      expect(baggage).toBe('sentry-environment=prod');
+      expect(entries(sdk.baggageHeaderToDynamicSamplingContext(baggage))).toEqual([['environment', 'prod']]);
+    });
+
     it('reads our members mixed with foreign ones, with whitespace, across several header values (property)', () => {
       fc.assert(
         fc.property(
@@ -289,6 +295,21 @@ describe.each(SENTRY_SDKS)('interop with $name', ({ sdk }) => {
       };
       const baggage = sdk.dynamicSamplingContextToSentryBaggageHeader(dsc);
       expect(entries(dscFromBaggage(baggage))).toEqual(entries(dsc));
+    });
+
+    it('drops, at extract, a value of theirs that decodes to a control character; keeps the rest byte for byte', () => {
+      const baggage = sdk.dynamicSamplingContextToSentryBaggageHeader({
+        trace_id: TRACE_ID,
+        release: 'a\r\nX-Injected: 1',
+        environment: 'café',
+      });
+      const incoming = readIncomingDsc(baggage);
+      expect(incoming?.frozen.baggage).toBe(`sentry-trace_id=${TRACE_ID},sentry-environment=caf%C3%A9`);
+      expect(entries(incoming?.frozen.dsc)).toEqual([
+        ['trace_id', TRACE_ID],
+        ['environment', 'café'],
+      ]);
+      expect(entries(dscFromBaggage(baggage))).toEqual(entries(incoming?.frozen.dsc));
     });
 
     it('reads every DSC they write to the same object (property)', () => {

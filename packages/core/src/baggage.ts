@@ -4,6 +4,10 @@
  * Limits (W3C Baggage §3.3.2): at most {@link BAGGAGE_MAX_MEMBERS} members and
  * {@link BAGGAGE_MAX_BYTES} bytes in total, across all `baggage` header values. Members
  * are kept or dropped whole — never cut — both when parsing and when formatting.
+ *
+ * Incoming baggage is untrusted: the scanner visits every character a bounded number of
+ * times (linear in its input), and reads at most {@link BAGGAGE_MAX_READ_CHARS} characters
+ * of a carrier however long its values are.
  */
 import { percentDecode, percentEncode, utf8Length } from './percent-encoding.js';
 
@@ -21,6 +25,12 @@ export interface BaggageMember {
 export const BAGGAGE_MAX_MEMBERS = 64;
 /** Most bytes propagated in all `baggage` values together (W3C Baggage). */
 export const BAGGAGE_MAX_BYTES = 8192;
+/**
+ * Most characters read of all the `baggage` values of one carrier: four times what can be
+ * propagated, so the members of any header within the W3C limits are all read, while a
+ * hostile megabyte costs no more than 32 KiB. A member that reaches past it is not read at all.
+ */
+export const BAGGAGE_MAX_READ_CHARS = 32_768;
 
 /** A header value as HTTP libraries hand it over: one string, several, or nothing. */
 export type HeaderValue = string | readonly string[] | null | undefined;
@@ -31,6 +41,8 @@ export interface BaggageLimits {
   readonly maxMembers?: number;
   /** Default {@link BAGGAGE_MAX_BYTES}. */
   readonly maxBytes?: number;
+  /** Default {@link BAGGAGE_MAX_READ_CHARS}. */
+  readonly maxReadChars?: number;
 }
 
 /** @internal RFC 7230 tchar, the characters of a baggage key: `TCHAR[c] === 1`. */
@@ -58,8 +70,11 @@ export type MemberVisitor = (
 export interface ScanBudget {
   members: number;
   bytes: number;
+  /** Characters read so far, of all values. */
+  read: number;
   readonly maxMembers: number;
   readonly maxBytes: number;
+  readonly maxRead: number;
 }
 
 /** @internal */
@@ -67,8 +82,10 @@ export function newBudget(limits?: BaggageLimits): ScanBudget {
   return {
     members: 0,
     bytes: 0,
+    read: 0,
     maxMembers: limits?.maxMembers ?? BAGGAGE_MAX_MEMBERS,
     maxBytes: limits?.maxBytes ?? BAGGAGE_MAX_BYTES,
+    maxRead: limits?.maxReadChars ?? BAGGAGE_MAX_READ_CHARS,
   };
 }
 
@@ -80,30 +97,52 @@ export function newBudget(limits?: BaggageLimits): ScanBudget {
  */
 export function newBudgetFor(header: HeaderValue, limits?: BaggageLimits): ScanBudget {
   const budget = newBudget(limits);
+  const short = budget.maxBytes / 4;
   let chars = 0;
   if (typeof header === 'string') {
     chars = header.length;
   } else if (Array.isArray(header)) {
-    for (const value of header) if (typeof value === 'string') chars += value.length;
+    // Separators count too, and the sum stops as soon as it is too long: a carrier may hand over any number of values.
+    for (let i = 0; i < header.length && chars <= short; i++) {
+      const value: unknown = header[i];
+      chars += (typeof value === 'string' ? value.length : 0) + (i > 0 ? 1 : 0);
+    }
   } else {
     return budget;
   }
-  return chars * 4 <= budget.maxBytes ? { ...budget, maxBytes: Number.POSITIVE_INFINITY } : budget;
+  return chars <= short ? { ...budget, maxBytes: Number.POSITIVE_INFINITY } : budget;
 }
 
 /**
  * @internal
  * Walks the members of one header value without allocating. A member without a
  * valid key or without `=` is skipped. A member that would break the byte budget is
- * skipped whole; scanning stops when the member budget is spent. Returns `false` when
- * the visitor or the budget stopped the scan.
+ * skipped whole; scanning stops when the member budget is spent, when no member can fit
+ * in the bytes left, or at the read budget (a member cut by it is not visited). Returns
+ * `false` when the visitor or the budget stopped the scan.
+ *
+ * Linear: each character is looked at a bounded number of times. (Searching for a member's
+ * `;` from its value to the end of the header, member after member, made it quadratic.)
  */
-export function scanBaggage(header: string, budget: ScanBudget, visit: MemberVisitor): boolean {
+export function scanBaggage(input: string, budget: ScanBudget, visit: MemberVisitor): boolean {
+  const room = budget.maxRead - budget.read;
+  if (room <= 0) return false;
+  const cut = input.length > room;
+  const header = cut ? input.slice(0, room) : input;
   const n = header.length;
+  // A value costs its separator too, so a carrier of a million empty values is cut short as well.
+  budget.read += n + 1;
   let pos = 0;
+  // The first ';' at or after the current value (n: none left). Values only move forward,
+  // so every search starts past the last one and the header is searched once in all.
+  let semicolon = -1;
   while (pos <= n) {
     let end = header.indexOf(',', pos);
-    if (end === -1) end = n;
+    if (end === -1) {
+      // The read budget cut this member short: it is not a member of the header.
+      if (cut) return false;
+      end = n;
+    }
     let s = pos;
     let e = end;
     pos = end + 1;
@@ -125,14 +164,20 @@ export function scanBaggage(header: string, budget: ScanBudget, visit: MemberVis
     k++;
     while (k < e && isOws(header.charCodeAt(k))) k++;
     const valueStart = k;
-    let valueEnd = header.indexOf(';', valueStart);
-    if (valueEnd === -1 || valueEnd > e) valueEnd = e;
+    if (semicolon < valueStart) {
+      semicolon = header.indexOf(';', valueStart);
+      if (semicolon === -1) semicolon = n;
+    }
+    let valueEnd = Math.min(semicolon, e);
     while (valueEnd > valueStart && isOws(header.charCodeAt(valueEnd - 1))) valueEnd--;
 
     if (budget.members >= budget.maxMembers) return false;
     if (budget.maxBytes !== Number.POSITIVE_INFINITY) {
       // The member's bytes as it will be propagated, plus its ',' separator after the first.
-      const bytes = memberBytes(header, s, e) + (budget.members > 0 ? 1 : 0);
+      const separator = budget.members > 0 ? 1 : 0;
+      // The smallest member (`k=`) no longer fits: nothing after this can be kept.
+      if (budget.maxBytes - budget.bytes < 2 + separator) return false;
+      const bytes = memberBytes(header, s, e) + separator;
       if (budget.bytes + bytes > budget.maxBytes) continue;
       budget.bytes += bytes;
     }
@@ -268,6 +313,11 @@ export function appendBaggage(existing: string | undefined, addition: string, li
   if (!addition) return existing;
   const maxMembers = limits?.maxMembers ?? BAGGAGE_MAX_MEMBERS;
   const maxBytes = limits?.maxBytes ?? BAGGAGE_MAX_BYTES;
+  // Every character takes at least a byte: a value this long leaves no room for a member,
+  // and is kept as it is without being read (it may be an application's megabyte).
+  if (existing.length >= maxBytes || existing.length > (limits?.maxReadChars ?? BAGGAGE_MAX_READ_CHARS)) {
+    return existing;
+  }
   const unlimited = { maxMembers: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY };
   // When bounds alone prove that everything fits (a UTF-16 unit is at most 3 UTF-8 bytes;
   // members are at most one more than the commas), `existing` need not be measured.

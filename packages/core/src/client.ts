@@ -8,7 +8,21 @@ import { Backpressure } from './backpressure.js';
 import { parseSampleRate } from './dsc.js';
 import { type Dsn, type InvalidDsnError, parseDsn, type SdkInfo } from './dsn.js';
 import { type AnyHookCallback, HookBus, type HookEmitter, type HookRegistry } from './hooks.js';
+import {
+  booleanOption,
+  describeValue,
+  failOption,
+  InvalidOptionError,
+  MAX_TIMER_MILLIS,
+  millisOption,
+  numberOption,
+  optionsObject,
+  reportUnknownOptions,
+} from './option-checks.js';
 import { SDK_NAME, SDK_VERSION } from './version.js';
+
+// Defined with the option checks; exported here too, where the client's users look for them.
+export { describeValue, InvalidOptionError, MAX_TIMER_MILLIS };
 
 /** Options of {@link createClient}. Each falls back to its environment variable, then its default. */
 export interface ClientOptions {
@@ -65,8 +79,20 @@ export interface ResolvedClientOptions {
 
 /** Default of {@link ClientOptions.shutdownTimeoutMillis}: short, as a process exit cannot wait long. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 2000;
-/** Longest delay a Node timer takes; longer ones fire at once. */
-export const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+
+/** The names of {@link ClientOptions}: what `createClient` takes, and what a plugin passes on to it. */
+export const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set<keyof ClientOptions>([
+  'dsn',
+  'release',
+  'environment',
+  'tracesSampleRate',
+  'orgId',
+  'strictTraceContinuation',
+  'sendDefaultPii',
+  'sdk',
+  'shutdownTimeoutMillis',
+  'env',
+]);
 
 /** The object that holds the options and the hook bus. */
 export interface Client extends HookRegistry, HookEmitter {
@@ -77,11 +103,6 @@ export interface Client extends HookRegistry, HookEmitter {
    * another copy of this package.
    */
   readonly backpressure?: Backpressure;
-}
-
-/** Thrown by {@link createClient} for options that cannot work. */
-export class InvalidOptionError extends Error {
-  override readonly name = 'InvalidOptionError';
 }
 
 /**
@@ -97,24 +118,46 @@ export function resolveEnv(
   return proc?.env ?? {};
 }
 
-/** A value as an error message shows it: strings quoted, so `'0.5'` is not mistaken for `0.5`. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value !== null && typeof value === 'object') return 'an object';
-  return String(value);
-}
-
 function nonEmpty(value: string | undefined): string | undefined {
   const text = value?.trim();
   return text ? text : undefined;
 }
 
+const C = 'otel-sentry';
+
+// `null` counts as absent: configuration read from elsewhere often says "none" that way.
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new InvalidOptionError(`otel-sentry: option "${name}" must be a string`);
+  if (typeof value !== 'string') failOption(C, name, 'a string', value);
   return nonEmpty(value);
+}
+
+function envOption(value: unknown): ClientOptions['env'] {
+  if (value === undefined || value === false) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    failOption(C, 'env', 'an object of environment variables, or false to read none', value);
+  }
+  return value as Readonly<Record<string, string | undefined>>;
+}
+
+function sdkOption(value: unknown): SdkInfo {
+  if (value === undefined || value === null) return { name: SDK_NAME, version: SDK_VERSION };
+  const sdk = value as Partial<SdkInfo>;
+  if (
+    typeof value !== 'object' ||
+    typeof sdk.name !== 'string' ||
+    typeof sdk.version !== 'string' ||
+    !sdk.name ||
+    !sdk.version
+  ) {
+    failOption(
+      C,
+      'sdk',
+      'an object with a non-empty name and version, e.g. { name: "my-sdk", version: "1.0.0" }',
+      value,
+    );
+  }
+  return { name: sdk.name, version: sdk.version };
 }
 
 // Sentry's SaaS DSN hosts start with the organization: `o123.ingest.sentry.io`.
@@ -127,7 +170,9 @@ function orgIdFromDsn(dsn: Dsn | undefined): string | undefined {
  * with a message that names the option — so nothing fails later at run time.
  */
 export function createClient(options: ClientOptions = {}): Client {
-  const env = resolveEnv(options.env);
+  optionsObject(C, options, '{ dsn, release, tracesSampleRate }');
+  reportUnknownOptions(C, options, CLIENT_OPTION_NAMES);
+  const env = resolveEnv(envOption(options.env));
 
   // An explicit empty `dsn` means "send nothing to Sentry", as in Sentry's SDKs; only an
   // absent one falls back to SENTRY_DSN.
@@ -144,13 +189,13 @@ export function createClient(options: ClientOptions = {}): Client {
 
   let tracesSampleRate = 1;
   if (options.tracesSampleRate !== undefined) {
-    const rate = parseSampleRate(options.tracesSampleRate);
-    if (rate === undefined || typeof options.tracesSampleRate !== 'number') {
-      throw new InvalidOptionError(
-        `otel-sentry: option "tracesSampleRate" must be a number from 0 to 1, got ${String(options.tracesSampleRate)}`,
-      );
-    }
-    tracesSampleRate = rate;
+    tracesSampleRate = numberOption(
+      C,
+      'tracesSampleRate',
+      options.tracesSampleRate,
+      { min: 0, max: 1, integer: false },
+      1,
+    );
   } else if (nonEmpty(env.SENTRY_TRACES_SAMPLE_RATE) !== undefined) {
     const rate = parseSampleRate(env.SENTRY_TRACES_SAMPLE_RATE);
     if (rate === undefined) {
@@ -161,21 +206,13 @@ export function createClient(options: ClientOptions = {}): Client {
     tracesSampleRate = rate;
   }
 
-  const sdk = options.sdk ?? { name: SDK_NAME, version: SDK_VERSION };
-  if (typeof sdk.name !== 'string' || typeof sdk.version !== 'string' || !sdk.name || !sdk.version) {
-    throw new InvalidOptionError('otel-sentry: option "sdk" must have a non-empty name and version');
-  }
-
-  let shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
-  if (options.shutdownTimeoutMillis !== undefined) {
-    const value = options.shutdownTimeoutMillis as unknown;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MILLIS) {
-      throw new InvalidOptionError(
-        `otel-sentry: option "shutdownTimeoutMillis" must be an integer number of milliseconds from 0 to ${MAX_TIMER_MILLIS}, got ${describeValue(value)}`,
-      );
-    }
-    shutdownTimeoutMillis = value;
-  }
+  const sdk = sdkOption(options.sdk);
+  const shutdownTimeoutMillis = millisOption(
+    C,
+    'shutdownTimeoutMillis',
+    options.shutdownTimeoutMillis,
+    DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
+  );
 
   const environmentOption = optionalString('environment', options.environment);
   const environmentEnv = nonEmpty(env.SENTRY_ENVIRONMENT);
@@ -186,8 +223,8 @@ export function createClient(options: ClientOptions = {}): Client {
     environmentSource: environmentOption !== undefined ? 'option' : environmentEnv !== undefined ? 'env' : 'default',
     tracesSampleRate,
     orgId: optionalString('orgId', options.orgId) ?? orgIdFromDsn(dsn),
-    strictTraceContinuation: options.strictTraceContinuation === true,
-    sendDefaultPii: options.sendDefaultPii === true,
+    strictTraceContinuation: booleanOption(C, 'strictTraceContinuation', options.strictTraceContinuation, false),
+    sendDefaultPii: booleanOption(C, 'sendDefaultPii', options.sendDefaultPii, false),
     sdk: Object.freeze({ name: sdk.name, version: sdk.version }),
     shutdownTimeoutMillis,
   });
@@ -211,6 +248,7 @@ export function isClient(value: unknown): value is Client {
     v !== null &&
     typeof v.on === 'function' &&
     typeof v.emit === 'function' &&
+    typeof v.hasHooks === 'function' &&
     typeof v.options === 'object' &&
     v.options !== null
   );

@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * The logger of this package. Library code never writes to the console: everything
  * goes through the OpenTelemetry diag API, under a component prefix, so the host
  * application decides what is shown.

@@ -6,7 +6,8 @@
  * bytes to re-send and, parsed only when first read, the deep-frozen object.
  */
 import { BAGGAGE_MAX_MEMBERS, type HeaderValue, isValidKey, scanHeader } from './baggage.js';
-import { percentDecode, percentEncode } from './percent-encoding.js';
+import { isPlainHeader, isSafeHeaderText } from './header-value.js';
+import { percentDecode, percentEncodeWithoutControls } from './percent-encoding.js';
 
 /**
  * The dynamic sampling context. Keys are the baggage keys without the `sentry-`
@@ -53,13 +54,25 @@ function newDscObject(): Record<string, string> {
 
 /**
  * Reads the `sentry-` members of one or several `baggage` values into a frozen DSC.
- * Members with an empty value are ignored; a repeated key keeps its last value.
- * Returns `undefined` when there is no `sentry-` member. Never throws.
+ * Members with an empty value are ignored; a repeated key keeps its last value. A member
+ * holding a control character, DEL or non-ASCII text (raw, or a percent-escaped control)
+ * is ignored, as the propagator drops it at extract. Reads at most
+ * `BAGGAGE_MAX_READ_CHARS` characters. Returns `undefined` when there is no `sentry-`
+ * member. Never throws.
  */
 export function dscFromBaggage(header: HeaderValue): DynamicSamplingContext | undefined {
+  return readDsc(header, !isPlainHeader(header));
+}
+
+// `check`: drop members no header may carry. Bytes frozen here were checked when they were
+// read (or written by freezeDsc, percent-encoded): parsing them again skips the check.
+function readDsc(header: HeaderValue, check: boolean): DynamicSamplingContext | undefined {
   let dsc: Record<string, string> | undefined;
-  const visit = (h: string, ks: number, ke: number, vs: number, ve: number): boolean => {
+  const visit = (h: string, ks: number, ke: number, vs: number, ve: number, me: number): boolean => {
     if (ke - ks <= 7 || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks) || ve === vs) return true;
+    // After the `sentry-` prefix: a key is a token, but `%` is a token character, and Sentry's
+    // SDKs decode keys too (`sentry-%0A…`).
+    if (check && !isSafeHeaderText(h, ks + 7, me)) return true;
     // A value can be empty once decoded too (`%`, a stray escape): ignored like an empty one.
     const value = percentDecode(h.slice(vs, ve));
     if (value === '') return true;
@@ -74,7 +87,8 @@ export function dscFromBaggage(header: HeaderValue): DynamicSamplingContext | un
 /**
  * Writes a DSC as `sentry-` baggage members in its key order, percent-encoding values.
  * Keys with an undefined or empty value are skipped, and so are keys that are not baggage
- * tokens (they would break the list); members that would take the result past 8192 bytes
+ * tokens (they would break the list) and values holding a control character or DEL (every
+ * receiver drops those at extract); members that would take the result past 8192 bytes
  * are left out whole, and at most 64 are written. Returns `''` for an empty DSC.
  */
 export function dscToBaggage(dsc: Readonly<Record<string, string | undefined>>): string {
@@ -94,7 +108,10 @@ function writeDscMembers(
     const value = dsc[key];
     if (typeof value !== 'string' || value === '' || !Object.hasOwn(dsc, key) || !isValidKey(key)) continue;
     if (members >= BAGGAGE_MAX_MEMBERS) break;
-    const member = `${SENTRY_BAGGAGE_PREFIX}${key}=${percentEncode(value)}`;
+    // A value with a control character or DEL is left out: every receiver drops it at extract.
+    const encoded = percentEncodeWithoutControls(value);
+    if (encoded === undefined) continue;
+    const member = `${SENTRY_BAGGAGE_PREFIX}${key}=${encoded}`;
     // All ASCII (a token key, a percent-encoded value): its length is its size in bytes.
     const size = (out === '' ? 0 : 1) + member.length;
     if (bytes + size > SENTRY_BAGGAGE_MAX_BYTES) continue;
@@ -137,7 +154,7 @@ class LazyFrozenDsc implements FrozenDsc {
 
   get dsc(): DynamicSamplingContext {
     // Parsing waits until somebody reads the DSC: most hops only re-send the bytes.
-    this.#dsc ??= dscFromBaggage(this.baggage) ?? EMPTY_DSC;
+    this.#dsc ??= readDsc(this.baggage, false) ?? EMPTY_DSC;
     return this.#dsc;
   }
 }

@@ -2,7 +2,9 @@
  * Sentry DSN: `{scheme}://{public_key}[:{secret}]@{host}[:{port}]{path}/{project_id}`.
  *
  * Parsing a DSN is configuration: it is the one place in this package that throws, so a
- * typo is reported when the application starts instead of losing every event later.
+ * typo is reported when the application starts instead of losing every event later. The
+ * public key goes into a header of every request, so a key no header can carry (control
+ * characters, non-ASCII) is refused here rather than failing every send.
  */
 
 /** A parsed DSN. */
@@ -25,39 +27,68 @@ export class InvalidDsnError extends Error {
   override readonly name = 'InvalidDsnError';
 }
 
+/** Longest DSN read: real ones are under 200 characters. */
+export const DSN_MAX_CHARS = 2048;
+
 const EXPECTED = 'expected https://<public_key>@<host>/<project_id>';
 
+// `shown` is written as a JSON string: a control character in it cannot break a log line.
 function fail(shown: string, why: string): never {
-  throw new InvalidDsnError(`Invalid Sentry DSN "${shown}": ${why} (${EXPECTED})`);
+  throw new InvalidDsnError(`Invalid Sentry DSN ${JSON.stringify(shown)}: ${why} (${EXPECTED})`);
 }
 
 // The secret sits between the first ':' after the scheme and the '@' that ends the
 // userinfo. It is found by position in the text as given, not from `URL`, whose `password`
 // is re-encoded (and which gives nothing for text it cannot parse). The last '@' of the
-// text is taken as the end, so a secret holding '/', '?', '#' or '@' is hidden too.
+// text is taken as the end, so a secret holding '/', '?', '#' or '@' is hidden too. A scheme
+// counts only with its slashes: in `pub:secret@host/1` (no scheme) `pub:` is the key, and
+// in `https:pub:secret@host/1` the key goes with the secret — hiding too much is safe.
 function hideSecret(text: string): string {
-  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:[/\\]*/.exec(text);
-  const start = scheme ? scheme[0].length : 0;
   const at = text.lastIndexOf('@');
-  const colon = text.indexOf(':', start);
-  return colon === -1 || at === -1 || colon > at ? text : `${text.slice(0, colon + 1)}***${text.slice(at)}`;
+  if (at === -1) return text;
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:[/\\]+/.exec(text);
+  const colon = text.indexOf(':', scheme ? scheme[0].length : 0);
+  return colon === -1 || colon > at ? text : `${text.slice(0, colon + 1)}***${text.slice(at)}`;
+}
+
+// What a header value cannot carry: controls, DEL, and (in a decoded key) non-ASCII text.
+function holdsControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+function holdsNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e) return true;
+  return false;
 }
 
 function decodeUserinfo(value: string, shown: string, what: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(value);
+    decoded = decodeURIComponent(value);
   } catch {
     fail(shown, `the ${what} is not valid percent-encoding`);
   }
+  if (holdsControl(decoded) || holdsNonAscii(decoded)) {
+    fail(shown, `the ${what} holds a control character or non-ASCII text, which no request header can carry`);
+  }
+  return decoded;
 }
 
 /** Parses a DSN. Throws {@link InvalidDsnError} with a message that says what is wrong. */
 export function parseDsn(dsn: string): Dsn {
   if (typeof dsn !== 'string') fail(typeof dsn, 'a DSN must be a string');
+  if (dsn.length > DSN_MAX_CHARS) fail('…', `the DSN is ${dsn.length} characters long, more than ${DSN_MAX_CHARS}`);
   const text = dsn.trim();
   if (text === '') fail(text, 'the DSN is empty');
   // Never repeat a secret in an error message that may end up in logs.
   const shown = hideSecret(text);
+  // `URL` would quietly drop a tab, CR or LF and parse what is left: a key with a line break
+  // would then be another key, refused by Sentry on every send.
+  if (holdsControl(text)) fail(shown, 'the DSN holds a control character (CR, LF, tab, NUL...)');
   let url: URL;
   try {
     url = new URL(text);

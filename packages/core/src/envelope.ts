@@ -188,17 +188,50 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const isAscii = (text: string): boolean => byteLength(text) === text.length;
 
 /**
+ * Largest envelope read, in bytes: Relay's limit for a whole envelope. A longer input is not
+ * an envelope anyone would accept, and is not read.
+ */
+export const ENVELOPE_MAX_BYTES = 200 * 1024 * 1024;
+
+/**
  * Parses an envelope from a string or UTF-8 bytes. Tolerates a trailing newline,
- * items without `length` and unknown item types. JSON items get their parsed payload;
- * binary items (attachments, replay recordings, non-JSON content types) get bytes.
- * Returns `undefined` for input that is not an envelope. Never throws.
+ * items without `length` and unknown item types. JSON items get their parsed payload (or
+ * their text, when it is not JSON); binary items (attachments, replay recordings, non-JSON
+ * content types) get bytes. Returns `undefined` for input that is not an envelope, and for
+ * input longer than {@link ENVELOPE_MAX_BYTES}. Linear in its input. Never throws.
  */
 export function parseEnvelope(input: string | Uint8Array): Envelope | undefined {
+  const reading = read(input, false);
+  return reading?.complete ? reading.envelope : undefined;
+}
+
+/** What {@link salvageEnvelope} could read of an envelope that may be cut short or damaged. */
+export interface SalvagedEnvelope {
+  /** The headers and the items read whole (a JSON item only when its payload is JSON). */
+  readonly envelope: Envelope;
+  /** Headers of the items that were not whole: cut short, or a JSON payload that is not JSON. */
+  readonly damaged: EnvelopeItemHeaders[];
+  /** Whether the whole input was read; `false` when an unreadable item header stopped the reading. */
+  readonly complete: boolean;
+}
+
+/**
+ * Reads what can be read of an envelope that may be damaged — a file cut short by a crash,
+ * or overwritten — so that what it held can be counted and what is whole sent on. Returns
+ * `undefined` when not even the envelope headers can be read. Never throws.
+ */
+export function salvageEnvelope(input: string | Uint8Array): SalvagedEnvelope | undefined {
+  return read(input, true);
+}
+
+function read(input: string | Uint8Array, salvage: boolean): SalvagedEnvelope | undefined {
   try {
     if (typeof input === 'string') {
-      return parseSource(isAscii(input) ? asciiSource(input) : byteSource(encoder.encode(input)));
+      // A UTF-16 unit is at least one byte: a string this long is too long in bytes too.
+      if (input.length > ENVELOPE_MAX_BYTES) return undefined;
+      return readSource(isAscii(input) ? asciiSource(input) : byteSource(encoder.encode(input)), salvage);
     }
-    return input instanceof Uint8Array ? parseSource(byteSource(input)) : undefined;
+    return input instanceof Uint8Array ? readSource(byteSource(input), salvage) : undefined;
   } catch {
     return undefined;
   }
@@ -230,11 +263,26 @@ function byteSource(data: Uint8Array): Source {
   };
 }
 
-function parseSource(src: Source): Envelope | undefined {
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+// One pass: every search starts where the last one ended. Strict reading gives up on the
+// first item that cannot be read; salvaging stops there, noting what it was when it can.
+function readSource(src: Source, salvage: boolean): SalvagedEnvelope | undefined {
+  if (src.length > ENVELOPE_MAX_BYTES) return undefined;
   let nl = src.newline(0);
-  const headers: unknown = JSON.parse(src.text(0, nl === -1 ? src.length : nl));
+  const headers = parseJson(src.text(0, nl === -1 ? src.length : nl));
   if (!isObject(headers)) return undefined;
   const items: EnvelopeItem[] = [];
+  const damaged: EnvelopeItemHeaders[] = [];
+  const envelope: Envelope = { headers: headers as EnvelopeHeaders, items };
   let pos = nl === -1 ? src.length : nl + 1;
   while (pos < src.length) {
     nl = src.newline(pos);
@@ -243,31 +291,36 @@ function parseSource(src: Source): Envelope | undefined {
       pos++; // a blank line (a trailing newline): nothing to read
       continue;
     }
-    const itemHeaders: unknown = JSON.parse(src.text(pos, headerEnd));
-    if (!isObject(itemHeaders) || typeof itemHeaders.type !== 'string') return undefined;
+    const itemHeaders = parseJson(src.text(pos, headerEnd));
+    if (!isObject(itemHeaders) || typeof itemHeaders.type !== 'string') {
+      return salvage ? { envelope, damaged, complete: false } : undefined;
+    }
+    const h = itemHeaders as EnvelopeItemHeaders;
     pos = Math.min(headerEnd + 1, src.length);
     const length = itemHeaders.length;
     let end: number;
     if (typeof length === 'number' && Number.isInteger(length) && length >= 0) {
       end = pos + length;
-      if (end > src.length) return undefined;
+      if (end > src.length) {
+        if (!salvage) return undefined;
+        damaged.push(h);
+        return { envelope, damaged, complete: true };
+      }
     } else {
       const next = src.newline(pos);
       end = next === -1 ? src.length : next;
     }
-    const h = itemHeaders as EnvelopeItemHeaders;
-    items.push({ headers: h, payload: isJsonItem(h) ? parseJsonPayload(src.text(pos, end)) : src.bytes(pos, end) });
+    if (isJsonItem(h)) {
+      const text = src.text(pos, end);
+      const payload = text === '' ? {} : parseJson(text);
+      if (payload !== NOT_JSON) items.push({ headers: h, payload });
+      // A JSON item whose payload is not JSON: kept as its text when parsing, damaged when salvaging.
+      else if (salvage) damaged.push(h);
+      else items.push({ headers: h, payload: text });
+    } else {
+      items.push({ headers: h, payload: src.bytes(pos, end) });
+    }
     pos = end + 1;
   }
-  return { headers: headers as EnvelopeHeaders, items };
-}
-
-// A JSON item whose payload is not JSON is kept as its text rather than failing the envelope.
-function parseJsonPayload(text: string): unknown {
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return { envelope, damaged, complete: true };
 }

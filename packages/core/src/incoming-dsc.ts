@@ -4,9 +4,23 @@
  * The `sentry-` members are kept as the bytes they arrived as (parsed later, if anyone
  * reads them) and `sentry-replay_id` is split off: the replay id rides beside the frozen
  * DSC, not in it. Foreign members are not kept: they are not Sentry's to propagate.
+ *
+ * What is frozen is re-sent byte for byte, so only bytes a header value can carry are
+ * frozen (design decision 1): a `sentry-` member holding a control character, DEL or
+ * non-ASCII text — raw, or as a percent-escape of a control — is dropped here, before the
+ * DSC freezes, and `diag` says so once.
  */
-import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, type HeaderValue, scanHeader, TCHAR } from './baggage.js';
+import {
+  BAGGAGE_MAX_BYTES,
+  BAGGAGE_MAX_MEMBERS,
+  BAGGAGE_MAX_READ_CHARS,
+  type HeaderValue,
+  scanHeader,
+  TCHAR,
+} from './baggage.js';
+import { coreDiag } from './diag.js';
 import { type FrozenDsc, frozenDscFromMembers, SENTRY_BAGGAGE_PREFIX } from './dsc.js';
+import { isPlainHeader, isPlainHeaderText, isSafeHeaderText } from './header-value.js';
 import { percentDecode } from './percent-encoding.js';
 
 /** What {@link readIncomingDsc} found in incoming baggage. */
@@ -26,6 +40,22 @@ function isOws(c: number): boolean {
   return c === 32 || c === 9;
 }
 
+let unsafeMemberReported = false;
+
+/** Says, once as a warning and then at debug level, that an unsafe member was dropped. */
+function reportUnsafeMember(header: string, keyStart: number, keyEnd: number): void {
+  const key = header.slice(keyStart, Math.min(keyEnd, keyStart + 64));
+  const message =
+    `incoming baggage member "${key}" holds a control character, DEL or non-ASCII text (raw or ` +
+    'percent-encoded); it is dropped before the DSC freezes, so nothing re-sent can break a header';
+  if (unsafeMemberReported) {
+    coreDiag.debug(message);
+  } else {
+    unsafeMemberReported = true;
+    coreDiag.warn(`${message} (said once; later ones at debug level)`);
+  }
+}
+
 /** Whether `header` has at most `max` comma-separated parts, so it cannot hold more members. */
 function partsAtMost(header: string, max: number): boolean {
   let parts = 1;
@@ -42,7 +72,8 @@ function partsAtMost(header: string, max: number): boolean {
  * Returns `undefined` when there is no `sentry-` member. Never throws.
  */
 export function readIncomingDsc(header: HeaderValue, traceId?: string): IncomingDsc | undefined {
-  if (typeof header !== 'string') return scanIncomingDsc(header, traceId);
+  // Past the read limit, not even a search may run over all of it: the scanner stops in time.
+  if (typeof header !== 'string' || header.length > BAGGAGE_MAX_READ_CHARS) return scanIncomingDsc(header, traceId);
   if (header.indexOf(SENTRY_BAGGAGE_PREFIX) === -1) return undefined;
   // Within both limits for sure, no member is dropped: only the `sentry-` members need a look.
   if (header.length > SURELY_WITHIN_BYTES || !partsAtMost(header, BAGGAGE_MAX_MEMBERS)) {
@@ -64,13 +95,22 @@ export function searchIncomingDsc(header: string, traceId?: string): IncomingDsc
   let found = false;
   let replayId: string | undefined;
   const n = header.length;
+  // Nearly every header is plain ASCII with no control: then no member needs a look of its own.
+  const check = !isPlainHeaderText(header);
+  // The first ',' (and ';') at or after the current position: `at` only moves forward, so
+  // these searches, like the one for `sentry-`, cover the header once in all.
+  let comma = -1;
+  let semicolon = -1;
   for (let at = header.indexOf(SENTRY_BAGGAGE_PREFIX); at !== -1; at = header.indexOf(SENTRY_BAGGAGE_PREFIX, at + 1)) {
     // A member starts after a comma and optional whitespace; elsewhere `sentry-` is value text.
     let before = at - 1;
     while (before >= 0 && isOws(header.charCodeAt(before))) before--;
     if (before !== -1 && header.charCodeAt(before) !== 44 /* , */) continue;
-    let end = header.indexOf(',', at);
-    if (end === -1) end = n;
+    if (comma < at) {
+      comma = header.indexOf(',', at);
+      if (comma === -1) comma = n;
+    }
+    const end = comma;
     let e = end;
     while (e > at && isOws(header.charCodeAt(e - 1))) e--;
     let k = at + PREFIX_LENGTH;
@@ -80,11 +120,20 @@ export function searchIncomingDsc(header: string, traceId?: string): IncomingDsc
     // Not a member (bad key, or no `=` after it), or the bare key `sentry-`: not Sentry's.
     if (k === e || header.charCodeAt(k) !== 61 /* = */ || keyEnd === at + PREFIX_LENGTH) continue;
     found = true;
+    // After the `sentry-` prefix: a key is a token, but `%` is a token character, and Sentry's
+    // SDKs decode keys too (`sentry-%0A…`).
+    if (check && !isSafeHeaderText(header, at + PREFIX_LENGTH, e)) {
+      reportUnsafeMember(header, at, keyEnd);
+      continue;
+    }
     if (keyEnd - at === REPLAY_KEY_LENGTH && header.startsWith('replay_id', at + PREFIX_LENGTH)) {
       let vs = k + 1;
       while (vs < e && isOws(header.charCodeAt(vs))) vs++;
-      let ve = header.indexOf(';', vs);
-      if (ve === -1 || ve > e) ve = e;
+      if (semicolon < vs) {
+        semicolon = header.indexOf(';', vs);
+        if (semicolon === -1) semicolon = n;
+      }
+      let ve = Math.min(semicolon, e);
       while (ve > vs && isOws(header.charCodeAt(ve - 1))) ve--;
       // A value that decodes to nothing (`%`) names no replay: an earlier one stands.
       if (ve > vs) replayId = percentDecode(header.slice(vs, ve)) || replayId;
@@ -119,9 +168,14 @@ export function scanIncomingDsc(header: HeaderValue, traceId?: string): Incoming
   let raw = '';
   let found = false;
   let replayId: string | undefined;
+  const check = !isPlainHeader(header);
   const visit = (h: string, ks: number, ke: number, vs: number, ve: number, me: number): boolean => {
     if (ke - ks <= PREFIX_LENGTH || !h.startsWith(SENTRY_BAGGAGE_PREFIX, ks)) return true;
     found = true;
+    if (check && !isSafeHeaderText(h, ks + PREFIX_LENGTH, me)) {
+      reportUnsafeMember(h, ks, ke);
+      return true;
+    }
     if (ke - ks === REPLAY_KEY_LENGTH && h.startsWith('replay_id', ks + PREFIX_LENGTH)) {
       if (ve > vs) replayId = percentDecode(h.slice(vs, ve)) || replayId;
       return true;

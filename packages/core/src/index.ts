@@ -9,6 +9,7 @@ export {
   appendBaggage,
   BAGGAGE_MAX_BYTES,
   BAGGAGE_MAX_MEMBERS,
+  BAGGAGE_MAX_READ_CHARS,
   type BaggageLimits,
   type BaggageMember,
   formatBaggage,
@@ -18,6 +19,7 @@ export {
   parseBaggage,
 } from './baggage.js';
 export {
+  CLIENT_OPTION_NAMES,
   type Client,
   type ClientOptions,
   createClient,
@@ -29,6 +31,7 @@ export {
   type ResolvedClientOptions,
   resolveEnv,
 } from './client.js';
+export { checkOptionsBesideClient, clientOption } from './client-option.js';
 export {
   getDeferredDecision,
   getDynamicSamplingContext,
@@ -57,6 +60,7 @@ export {
   shouldContinueTrace,
 } from './dsc.js';
 export {
+  DSN_MAX_CHARS,
   type Dsn,
   dsnToString,
   getAuthHeader,
@@ -70,6 +74,7 @@ export {
   addEnvelopeItem,
   createEnvelope,
   type DataCategory,
+  ENVELOPE_MAX_BYTES,
   type Envelope,
   type EnvelopeHeaders,
   type EnvelopeItem,
@@ -77,6 +82,8 @@ export {
   type EnvelopePayload,
   itemTypeToCategory,
   parseEnvelope,
+  type SalvagedEnvelope,
+  salvageEnvelope,
   serializeEnvelope,
   serializeEnvelopeBytes,
 } from './envelope.js';
@@ -85,12 +92,16 @@ export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry 
 export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Dashed } from './ids.js';
 export { type IncomingDsc, readIncomingDsc } from './incoming-dsc.js';
 export {
+  arrayOption,
   booleanOption,
   enumOption,
+  failOption,
   functionOption,
   millisOption,
   type NumberRule,
   numberOption,
+  objectOption,
+  optionsObject,
   reportUnknownOptions,
   stringOption,
 } from './option-checks.js';
@@ -101,6 +112,7 @@ export {
   formatSentryTrace,
   parseSentryTrace,
   SENTRY_TRACE_FLAG_HAS_REPLAY,
+  SENTRY_TRACE_MAX_CHARS,
   type SentryTraceData,
 } from './sentry-trace.js';
 export {
@@ -113,6 +125,7 @@ export {
   linkToLocalRoot,
   type SpanSentryData,
 } from './span-data.js';
+export { SPANS_MODES, type SpansMode, spansModeOf, streamsSpans } from './spans-mode.js';
 export {
   type AssemblerDetachCallback,
   type AssemblerDropCallback,

@@ -89,6 +89,19 @@ const HEX = '0123456789ABCDEF';
 
 /** Percent-encodes every character of `value` that may not appear raw in a baggage value. */
 export function percentEncode(value: string): string {
+  return encode(value, false) as string;
+}
+
+/**
+ * @internal
+ * {@link percentEncode}, or `undefined` when `value` holds a control character or DEL: what a
+ * receiver would decode into bytes no header may carry. Found while encoding, at no extra cost.
+ */
+export function percentEncodeWithoutControls(value: string): string | undefined {
+  return encode(value, true);
+}
+
+function encode(value: string, refuseControls: boolean): string | undefined {
   let i = 0;
   const n = value.length;
   while (i < n) {
@@ -113,6 +126,7 @@ export function percentEncode(value: string): string {
         out += value.slice(i, j);
         i = j;
       } else {
+        if (refuseControls && (c < 0x20 || c === 0x7f)) return undefined;
         out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
         i++;
       }

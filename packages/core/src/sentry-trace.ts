@@ -21,6 +21,13 @@ export interface SentryTraceData {
 /** Bit of the fourth `sentry-trace` field: the trace's browser session is recording a replay. */
 export const SENTRY_TRACE_FLAG_HAS_REPLAY = 0x01;
 
+/**
+ * Longest `sentry-trace` value read. The longest form is 54 characters; what may surround it
+ * is spaces and tabs, and no sender pads a header with 200 of them: a longer value is not
+ * read at all, so a hostile one costs nothing.
+ */
+export const SENTRY_TRACE_MAX_CHARS = 256;
+
 const TRACE_ID_LENGTH = 32;
 const SPAN_ID_LENGTH = 16;
 
@@ -55,14 +62,15 @@ function hexValue(c: number): number {
 
 /**
  * Parses a `sentry-trace` header value. Leading and trailing spaces and tabs are
- * ignored; anything else that is not exactly the 2-, 3- or 4-field form gives `undefined`.
- * When given several values (repeated headers), the first one counts.
+ * ignored; anything else that is not exactly the 2-, 3- or 4-field form gives `undefined`, and
+ * so does a value longer than {@link SENTRY_TRACE_MAX_CHARS}. When given several values
+ * (repeated headers), the first one counts.
  *
  * Never throws.
  */
 export function parseSentryTrace(value: string | readonly string[] | null | undefined): SentryTraceData | undefined {
   const header = typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
-  if (typeof header !== 'string') return undefined;
+  if (typeof header !== 'string' || header.length > SENTRY_TRACE_MAX_CHARS) return undefined;
 
   let start = 0;
   let end = header.length;

@@ -173,10 +173,13 @@ describe('createClient', () => {
 describe('isClient', () => {
   it('recognizes clients by shape', () => {
     expect(isClient(createClient({ env: false }))).toBe(true);
-    expect(isClient({ on() {}, emit() {}, options: {} })).toBe(true);
-    expect(isClient({ on() {}, emit() {} })).toBe(false);
-    expect(isClient({ on() {}, emit() {}, options: null })).toBe(false);
-    expect(isClient({ on: 1, emit() {}, options: {} })).toBe(false);
+    expect(isClient({ on() {}, emit() {}, hasHooks() {}, options: {} })).toBe(true);
+    expect(isClient({ on() {}, emit() {}, hasHooks() {} })).toBe(false);
+    expect(isClient({ on() {}, emit() {}, hasHooks() {}, options: null })).toBe(false);
+    expect(isClient({ on: 1, emit() {}, hasHooks() {}, options: {} })).toBe(false);
+    // The span processor asks hasHooks on every span: a client without it would fail there.
+    expect(isClient({ on() {}, emit() {}, options: {} })).toBe(false);
+    expect(isClient({})).toBe(false);
     expect(isClient(null)).toBe(false);
     expect(isClient(undefined)).toBe(false);
     expect(isClient('client')).toBe(false);

@@ -25,6 +25,15 @@ const dscKey = fc
 const dscValue = fc.oneof(fc.string({ minLength: 1 }), unicodeString({ minLength: 1 }));
 const dscObject = fc.dictionary(dscKey, dscValue, { maxKeys: 12 });
 
+/** Whether `text` holds a control character or DEL (a regular expression of them trips the linter). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 describe('dscFromBaggage', () => {
   it('reads the sentry- members, without the prefix, in order, decoded', () => {
     const dsc = dscFromBaggage(
@@ -426,10 +435,12 @@ describe('DSC properties', () => {
   it('dscToBaggage -> dscFromBaggage round-trips DSC objects, order included', () => {
     fc.assert(
       fc.property(dscObject, (dsc) => {
-        fc.pre(Object.keys(dsc).length > 0);
+        // Values with a control character are never written (receivers drop them at extract).
+        const writable = Object.fromEntries(Object.entries(dsc).filter(([, v]) => !hasControl(v)));
+        fc.pre(Object.keys(writable).length > 0);
         const back = dscFromBaggage(dscToBaggage(dsc));
-        expect(back).toEqual(dsc);
-        expect(Object.keys(back!)).toEqual(Object.keys(dsc));
+        expect(back).toEqual(writable);
+        expect(Object.keys(back!)).toEqual(Object.keys(writable));
       }),
       { numRuns: 300 },
     );

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DSN_MAX_CHARS,
   dsnToString,
   getAuthHeader,
   getEnvelopeEndpoint,
@@ -12,6 +13,15 @@ import { unicodeString } from './arbitraries.js';
 
 const SDK = { name: 'otel-sentry.javascript', version: '1.2.3' };
 const KEY = 'abc123def456abc123def456abc12345';
+
+/** Whether `text` holds a control character or DEL (a regular expression of them trips the linter). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 function errorOf(fn: () => unknown): Error {
   try {
@@ -83,6 +93,40 @@ describe('parseDsn', () => {
     expect(error.name).toBe('InvalidDsnError');
     expect(error.message).toContain(why);
     expect(error.message).toContain('Invalid Sentry DSN');
+  });
+
+  it.each([
+    ['a raw CR/LF', `https://pub\r\nkey@host/1`, 'control character'],
+    ['a raw NUL', `https://pub\u0000key@host/1`, 'control character'],
+    ['a raw tab in the host', `https://${KEY}@ho\tst/1`, 'control character'],
+    ['an escaped CR/LF', 'https://pub%0D%0AX-Injected:%201@host/1', 'public key holds a control character'],
+    ['an escaped NUL', 'https://pub%00@host/1', 'public key holds a control character'],
+    ['an escaped DEL', 'https://pub%7F@host/1', 'public key holds a control character'],
+    ['non-ASCII text', 'https://clé@host/1', 'public key holds a control character or non-ASCII'],
+    ['escaped non-ASCII text', 'https://cl%C3%A9@host/1', 'public key holds a control character or non-ASCII'],
+    ['a secret with a line break', `https://${KEY}:a%0Ab@host/1`, 'secret holds a control character'],
+  ])('rejects a public key no header can carry: %s', (_what, text, why) => {
+    const error = errorOf(() => parseDsn(text));
+    expect(error).toBeInstanceOf(InvalidDsnError);
+    expect(error.message).toContain(why);
+    // The message is one line whatever the DSN held.
+    expect(hasControl(error.message)).toBe(false);
+  });
+
+  it('never shows the secret of a DSN written without its scheme', () => {
+    for (const text of ['pub:hunter2x@host/1', 'pub:hunter2x@host', 'pub:hunter2x@host/x', '//pub:hunter2x@host/1']) {
+      const error = errorOf(() => parseDsn(text));
+      expect(error).toBeInstanceOf(InvalidDsnError);
+      expect(error.message).not.toMatch(/hunter|2x/);
+      expect(error.message).toContain('***');
+    }
+  });
+
+  it(`refuses a DSN longer than ${DSN_MAX_CHARS} characters without showing it`, () => {
+    const error = errorOf(() => parseDsn(`https://pub:hunter2x@host/${'1'.repeat(DSN_MAX_CHARS)}`));
+    expect(error).toBeInstanceOf(InvalidDsnError);
+    expect(error.message).toContain(`more than ${DSN_MAX_CHARS}`);
+    expect(error.message).not.toContain('hunter');
   });
 
   it('rejects values that are not strings', () => {
@@ -168,7 +212,8 @@ describe('dsnToString', () => {
   });
 
   it('round-trips through parseDsn', () => {
-    const part = fc.string({ unit: fc.constantFrom(...'abcXYZ019-_.~ @:/%é'), minLength: 1, maxLength: 10 });
+    // No non-ASCII: a key or secret that no header can carry is refused (see parseDsn's tests).
+    const part = fc.string({ unit: fc.constantFrom(...'abcXYZ019-_.~ @:/%'), minLength: 1, maxLength: 10 });
     const label = fc.string({ unit: fc.constantFrom(...'abcxyz019-'), minLength: 1, maxLength: 8 });
     fc.assert(
       fc.property(

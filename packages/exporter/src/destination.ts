@@ -7,6 +7,7 @@ import { type Dsn, getAuthHeader, getEnvelopeEndpoint, type SdkInfo } from '@ote
 import { createPlatformTransport } from '#platform-transport';
 import { exporterDiag } from './diag.js';
 import type { ResolvedExporterOptions } from './options.js';
+import type { OtlpEndpoint } from './otlp-endpoint.js';
 import type { ConnectionCheckResult, EnvelopeTransport, TransportRequest, TransportResponse } from './types.js';
 
 /** Sockets to a Spotlight sidecar or other local receiver: it is on loopback, a few suffice. */
@@ -64,6 +65,23 @@ export function createSentryTransport(
     compressionThreshold: o.compressionThreshold,
     maxSockets: o.maxConcurrentRequests,
     proxy: o.proxy ?? proxyFromEnv(url, env),
+    caCerts: o.caCerts,
+  });
+}
+
+/** The transport of OTLP requests (`spans: 'otlp'`), to `endpoint`. */
+export function createOtlpTransport(
+  endpoint: OtlpEndpoint,
+  o: ResolvedExporterOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): EnvelopeTransport {
+  return createPlatformTransport({
+    url: endpoint.url,
+    headers: endpoint.headers,
+    timeoutMillis: o.requestTimeoutMillis,
+    compressionThreshold: o.compressionThreshold,
+    maxSockets: o.maxConcurrentRequests,
+    proxy: o.proxy ?? proxyFromEnv(endpoint.url, env),
     caCerts: o.caCerts,
   });
 }

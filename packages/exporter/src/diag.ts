@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * The logger of this package: the OpenTelemetry diag API under a component prefix.
  */
 import { diag } from '@opentelemetry/api';

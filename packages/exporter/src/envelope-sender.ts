@@ -117,6 +117,12 @@ export function recordItemDrop(reports: ClientReportRecorder, reason: DiscardRea
     reports.record(reason, category, Array.isArray(aggregates) ? Math.max(1, aggregates.length) : 1);
     return;
   }
+  // A span container (span v2 envelope item, or an OTLP request) holds `item_count` spans.
+  const itemCount = item.headers.item_count;
+  if (type === 'span' && typeof itemCount === 'number') {
+    reports.record(reason, category, itemCount);
+    return;
+  }
   reports.record(reason, category, 1);
   if (type === 'transaction') reports.record(reason, 'span', spanCountOf(item) + 1);
 }
@@ -183,13 +189,16 @@ export class EnvelopeSender {
 
   /**
    * Whether the transport kept up since the last call: no envelope shed for lack of room,
-   * no send failure, the queue not nearly full, and no transaction rate limit in force.
+   * no send failure, the queue not nearly full, and no transaction or span rate limit in force.
    * Read by the backpressure check.
    */
   takeHealth(now = Date.now()): boolean {
     // Nearly full counts as full: by the next check it would be shedding.
     const nearlyFull = this.pending >= this.#o.maxQueueSize * 0.9 || this.#bytes >= this.#o.maxQueueBytes * 0.9;
-    const healthy = !this.#troubleSinceCheck && !nearlyFull && !this.#o.rateLimits.isRateLimited('transaction', now);
+    const limits = this.#o.rateLimits;
+    // Spans streamed (span v2, OTLP) are limited under `span`, transactions under `transaction`.
+    const limited = limits.isRateLimited('transaction', now) || limits.isRateLimited('span', now);
+    const healthy = !this.#troubleSinceCheck && !nearlyFull && !limited;
     this.#troubleSinceCheck = false;
     return healthy;
   }

@@ -19,8 +19,9 @@ import type { ClientReportRecorder } from './client-reports.js';
 import { exporterDiag } from './diag.js';
 import { setItemSpanCount } from './envelope-sender.js';
 import { fitsIn, serializeWithinLimit } from './event-size.js';
-import { transactionExceptions } from './exception-events.js';
+import { streamedExceptions, transactionExceptions } from './exception-events.js';
 import type { Heartbeat } from './heartbeat.js';
+import { inferSpanDescription } from './op-inference.js';
 import type { ResolvedExporterOptions } from './options.js';
 import { requestData } from './request-data.js';
 import type { Scrubber } from './scrubber.js';
@@ -51,9 +52,18 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** What a local root's request has shown so far, while its spans are streamed. */
+interface StreamedRequest {
+  errors: number;
+  crashed: boolean;
+}
+
 /** See the module comment. */
 export class EventPipeline {
   readonly #s: EventPipelineSettings;
+  // Streamed spans: the errors seen so far under each local root, for its request outcome.
+  // Weak: a root that never ends takes its entry with it.
+  readonly #streamed = new WeakMap<object, StreamedRequest>();
 
   constructor(settings: EventPipelineSettings) {
     this.#s = settings;
@@ -160,6 +170,84 @@ export class EventPipeline {
       return;
     }
     this.#sendEvent(mapped.event, trace, (mapped.event.spans as unknown[]).length);
+  }
+
+  #mappingContext(resource: Attributes): MappingContext {
+    const s = this.#s;
+    const release = this.releaseOf(resource);
+    const environment = this.environmentOf(resource);
+    if (!s.heartbeat.started && release !== undefined) s.heartbeat.start(release, environment);
+    return {
+      scrubber: s.scrubber,
+      release,
+      environment,
+      sdk: s.client.options.sdk,
+      platform: s.platform,
+      maxSpans: s.options.maxSpansPerTransaction,
+    };
+  }
+
+  /**
+   * The envelope `trace` header of the trace whose local root is `root` (a span still running
+   * is fine): its frozen DSC — frozen now, at the head of a trace — and the current replay id.
+   */
+  traceHeaderOf(root: ReadableSpanLike): Record<string, string | undefined> {
+    const s = this.#s;
+    const resource = root.resource.attributes;
+    return traceHeader(
+      traceDscOf(root, () => {
+        const description = inferSpanDescription(root.name, root.kind, root.attributes);
+        return {
+          client: s.client,
+          publicKey: s.publicKey,
+          release: this.releaseOf(resource),
+          environment: this.environmentOf(resource),
+          transaction: description.name,
+          source: description.source,
+        };
+      }),
+      getSpanData(root)?.replayId,
+    );
+  }
+
+  /**
+   * What streamed spans (`stream` and `otlp` modes) still send as envelopes: one error event
+   * per recorded exception, linked to its span, the trace's DSC and the replay; and, when the
+   * local root is among `spans`, its request outcome for release health. `spans` are spans of
+   * the local root `root` that arrived together, `root` itself included once it has ended.
+   */
+  exportStreamed(root: ReadableSpanLike, spans: readonly ReadableSpanLike[]): void {
+    const s = this.#s;
+    const ctx = this.#mappingContext(root.resource.attributes);
+    const exceptions = streamedExceptions(root, spans);
+    let state = this.#streamed.get(root);
+    if (exceptions.length > 0) {
+      const replayId = getSpanData(root)?.replayId;
+      const trace = this.traceHeaderOf(root);
+      const info = {
+        replayId,
+        transaction: inferSpanDescription(root.name, root.kind, root.attributes).name,
+        request: requestData(root, s.scrubber),
+      };
+      state ??= { errors: 0, crashed: false };
+      this.#streamed.set(root, state);
+      for (const recorded of exceptions) {
+        if (!recorded.handled) state.crashed = true;
+        this.#sendEvent(exceptionToErrorEvent(recorded, ctx, info), trace, 0);
+      }
+      state.errors += exceptions.length;
+      s.heartbeat.addErrors(exceptions.length);
+    }
+    if (!spans.includes(root) || !isServerSpan(root)) return;
+    this.#streamed.delete(root);
+    const outcome: RequestOutcome = state?.crashed
+      ? 'crashed'
+      : root.status.code === SpanStatusCode.ERROR || (state?.errors ?? 0) > 0
+        ? 'errored'
+        : 'exited';
+    if (!s.heartbeat.recordRequest(outcome, root.startTime[0] * 1000)) {
+      s.reports.record('buffer_overflow', 'session', 1);
+    }
   }
 
   /** Runs the event through the hooks, the size limit and into an envelope. */

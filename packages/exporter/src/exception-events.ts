@@ -127,6 +127,24 @@ export function transactionExceptions(
   return deduplicate(root, children, found);
 }
 
+/**
+ * The errors of spans streamed without their transaction (`stream` and `otlp` modes): the
+ * spans of one local root that one `export` call brought, `root` being that local root
+ * (among `spans` or not: it may still be running). Same rules as
+ * {@link transactionExceptions}, within what arrived together.
+ */
+export function streamedExceptions(root: ReadableSpanLike, spans: readonly ReadableSpanLike[]): RecordedException[] {
+  const failed = serverFailed(root);
+  const found: Found[] = [];
+  const others: ReadableSpanLike[] = [];
+  for (const span of spans) {
+    if (span !== root) others.push(span);
+    if (hasExceptionEvents(span)) collect(span, failed, found);
+  }
+  if (found.length < 2) return found;
+  return deduplicate(root, others, found);
+}
+
 function deduplicate(root: ReadableSpanLike, children: readonly ReadableSpanLike[], found: Found[]): Found[] {
   const byKey = new Map<string, Found[]>();
   for (const f of found) {

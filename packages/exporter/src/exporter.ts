@@ -17,35 +17,47 @@ import {
   dsnToString,
   type Envelope,
   InvalidOptionError,
-  isClient,
   parseDsn,
   parseEnvelope,
   RateLimits,
   type ReadableSpanLike,
   resolveEnv,
+  type SpansMode,
   serializeEnvelope,
   type TransportResult,
 } from '@otel-sentry/core';
 import type { OfflineQueue } from '#platform-files';
 import { ClientReportRecorder } from './client-reports.js';
 import {
+  createOtlpTransport,
   createSentryTransport,
   createSpotlightTransport,
   type Destination,
   LazyOutboxTransport,
 } from './destination.js';
 import { exporterDiag } from './diag.js';
-import { EnvelopeSender, type OfflineStore, recordEnvelopeDrop, type Undelivered } from './envelope-sender.js';
+import {
+  EnvelopeSender,
+  type OfflineStore,
+  recordEnvelopeDrop,
+  recordItemDrop,
+  type Undelivered,
+} from './envelope-sender.js';
 import { EventPipeline } from './event-pipeline.js';
+import { recordLostSpans, spansOfGroups } from './export-failure.js';
 import { Heartbeat } from './heartbeat.js';
 import {
+  checkEarlyExporterOptions,
   MAX_RETRY_DELAY_MILLIS,
   type ResolvedExporterOptions,
   resolveExporterOptions,
   timerMillis,
 } from './options.js';
+import { type OtlpEndpoint, otlpEndpoint } from './otlp-endpoint.js';
+import { OtlpSpanSender } from './otlp-span-sender.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { Scrubber } from './scrubber.js';
+import { SpanStreamer } from './span-streamer.js';
 import { resolveSpotlightUrl } from './spotlight.js';
 import { TransactionAssembler } from './transaction-assembler.js';
 import type { ConnectionCheckResult, ExporterStats, SentryEnvelopeExporterOptions } from './types.js';
@@ -127,6 +139,12 @@ function describeItems(envelopes: readonly Undelivered[]): string {
 export class SentryEnvelopeExporter implements SpanExporterLike {
   /** The client: options and hook bus, shared with the propagator and span processor when given. */
   readonly client: Client;
+  /**
+   * How this exporter sends spans (option `spans`). `SentrySpanProcessor` reads it: in `stream`
+   * and `otlp` it hands each span on as it ends. `otlp` with neither a DSN nor `otlpUrl`
+   * (Spotlight or the outbox) sends span v2 envelopes there instead, and says `stream`.
+   */
+  readonly spans: SpansMode;
   readonly #o: ResolvedExporterOptions;
   readonly #assembler: TransactionAssembler;
   readonly #rateLimits = new RateLimits();
@@ -136,6 +154,12 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   readonly #spotlight: EnvelopeSender | undefined;
   readonly #heartbeat: Heartbeat;
   readonly #pipeline: EventPipeline;
+  readonly #pipelineScrubber: Scrubber;
+  /** `stream` mode: the per-trace span v2 buffer. */
+  readonly #streamer: SpanStreamer | undefined;
+  /** `otlp` mode: the OTLP batcher and its own sender (to the OTLP endpoint). */
+  readonly #otlp: OtlpSpanSender | undefined;
+  readonly #otlpSender: EnvelopeSender | undefined;
   readonly #timers: Array<ReturnType<typeof setInterval>> = [];
   readonly #dsn: Dsn | undefined;
   readonly #unsubscribe: () => void;
@@ -149,6 +173,8 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     truncatedStrings: 0,
     trimmedSpans: 0,
     undeliveredAtShutdown: 0,
+    streamedSpans: 0,
+    otlpRequestsSent: 0,
   };
 
   /**
@@ -156,23 +182,8 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
    * `InvalidOptionError` naming it, so nothing fails later in the application's path.
    */
   constructor(options: SentryEnvelopeExporterOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError('otel-sentry/exporter: options must be an object, e.g. { dsn }');
-    }
-    if (options.client !== undefined && !isClient(options.client)) {
-      throw new InvalidOptionError(
-        'otel-sentry/exporter: option "client" must be a client made by createClient() of @otel-sentry/core',
-      );
-    }
-    const transportOption = options.transport as unknown;
-    if (
-      transportOption !== undefined &&
-      (typeof transportOption !== 'object' ||
-        transportOption === null ||
-        typeof (transportOption as { send?: unknown }).send !== 'function')
-    ) {
-      throw new InvalidOptionError('otel-sentry/exporter: option "transport" must have a send(request) method');
-    }
+    // Options read before the client exists (options.ts checks the rest).
+    checkEarlyExporterOptions(options);
     const env = resolveEnv(options.env);
     this.client =
       options.client ??
@@ -228,14 +239,15 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       sessionMode: o.sessionMode,
       submit: (envelope) => this.#submit(envelope),
     });
+    this.#pipelineScrubber = new Scrubber({
+      sendDefaultPii: options.sendDefaultPii ?? co.sendDefaultPii,
+      denyKeys: o.denyKeys,
+      allowKeys: o.allowKeys,
+    });
     this.#pipeline = new EventPipeline({
       client: this.client,
       options: o,
-      scrubber: new Scrubber({
-        sendDefaultPii: options.sendDefaultPii ?? co.sendDefaultPii,
-        denyKeys: o.denyKeys,
-        allowKeys: o.allowKeys,
-      }),
+      scrubber: this.#pipelineScrubber,
       reports: this.#reports,
       stats: this.#stats,
       heartbeat: this.#heartbeat,
@@ -245,6 +257,63 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       platform: isNode() ? 'node' : 'javascript',
       submit: (envelope) => this.#submit(envelope),
     });
+
+    const scrubber = this.#pipelineScrubber;
+    let spans = o.spans;
+    let otlp: OtlpEndpoint | undefined;
+    if (spans === 'otlp') {
+      otlp = otlpEndpoint(this.#destination.kind === 'sentry' ? this.#dsn : undefined, o.otlpUrl, o.otlpHeaders);
+      if (otlp === undefined) {
+        spans = 'stream';
+        exporterDiag.info(
+          `spans: "otlp" needs a DSN or otlpUrl; spans go to ${this.#destination.kind === 'outbox' ? 'the outbox' : this.#destination.kind} as span v2 envelopes instead`,
+        );
+      }
+    }
+    this.spans = spans;
+    if (spans === 'stream') {
+      this.#streamer = new SpanStreamer({
+        pipeline: this.#pipeline,
+        scrubber,
+        sdk: co.sdk,
+        maxBufferedSpans: o.maxBufferedSpans,
+        submit: (envelope) => this.#submit(envelope),
+        onError: (error, count) => {
+          exporterDiag.error('sending streamed spans failed', error);
+          this.#reports.record('internal_sdk_error', 'span', count);
+        },
+      });
+    }
+    if (otlp !== undefined) {
+      // A Collector's 429 must not stop envelopes to Sentry; Sentry's own limits hold for both.
+      const otlpLimits = otlp.toSentry ? this.#rateLimits : new RateLimits();
+      const sender = new EnvelopeSender({
+        transport: createOtlpTransport(otlp, o, env),
+        rateLimits: otlpLimits,
+        reports: this.#reports,
+        maxQueueSize: o.maxQueueSize,
+        maxQueueBytes: o.maxQueueBytes,
+        maxConcurrent: o.maxConcurrentRequests,
+        maxRetries: o.maxRetries,
+        maxRetryDelayMillis: MAX_RETRY_DELAY_MILLIS,
+        backoff: { ...DEFAULT_BACKOFF, initialMs: o.retryInitialDelayMillis, maxMs: o.retryMaxDelayMillis },
+        onResult: (_request, _result, delivered) => {
+          if (delivered) this.#stats.otlpRequestsSent++;
+        },
+        label: otlp.toSentry ? "Sentry's OTLP endpoint" : otlp.url,
+      });
+      this.#otlpSender = sender;
+      this.#otlp = new OtlpSpanSender({
+        pipeline: this.#pipeline,
+        scrubber,
+        sdk: co.sdk,
+        sender,
+        rateLimits: otlpLimits,
+        reports: this.#reports,
+        toSentry: otlp.toSentry,
+        maxBufferedSpans: o.maxBufferedSpans,
+      });
+    }
 
     // The span processor emits its drops on the shared client; they belong in our client reports.
     this.#unsubscribe = this.client.on(
@@ -304,14 +373,28 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('SentryEnvelopeExporter is shut down') });
       return;
     }
+    // What a failure loses: the whole batch, or once grouped, the transactions not yet mapped.
+    let unsent = (): readonly ReadableSpanLike[] => spans;
     try {
-      const groups = this.#assembler.add(spans, Date.now());
-      for (const group of groups) this.#pipeline.exportGroup(group.root, group.children);
-      this.#scheduleExpiry();
+      if (this.#streamer !== undefined) {
+        this.#stats.streamedSpans += this.#streamer.add(spans);
+      } else if (this.#otlp !== undefined) {
+        this.#otlp.add(spans);
+        this.#stats.streamedSpans += spans.length;
+      } else {
+        const groups = this.#assembler.add(spans, Date.now());
+        let mapped = 0;
+        unsent = () => spansOfGroups(groups.slice(mapped));
+        for (const group of groups) {
+          this.#pipeline.exportGroup(group.root, group.children);
+          mapped++;
+        }
+        this.#scheduleExpiry();
+      }
       resultCallback({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       exporterDiag.error('export failed', error);
-      this.#reports.record('internal_sdk_error', 'span', spans.length);
+      recordLostSpans(this.#reports, unsent(), this.spans === 'transactions');
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
     }
   }
@@ -324,9 +407,23 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   async forceFlush(): Promise<void> {
     if (this.#shutdownPromise !== undefined) return this.#shutdownPromise;
     const deadline = Date.now() + this.#o.shutdownTimeoutMillis;
+    await this.#flushStreamed(deadline);
     await this.#drainUntil(deadline);
     this.#heartbeat.sendClientReport();
     await this.#drainUntil(deadline);
+  }
+
+  /** Sends the spans the stream buffer or the OTLP batch holds (waiting for the serializer, within `deadline`). */
+  async #flushStreamed(deadline: number): Promise<void> {
+    try {
+      this.#streamer?.flushAll();
+      const otlp = this.#otlp;
+      if (otlp === undefined) return;
+      otlp.flush();
+      await Promise.race([otlp.ready(), delay(deadline - Date.now())]);
+    } catch (error) {
+      exporterDiag.error('flushing streamed spans failed', error);
+    }
   }
 
   /**
@@ -472,7 +569,10 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     const backpressure = this.client.backpressure;
     if (backpressure === undefined) return;
     const before = backpressure.steps;
-    backpressure.update(this.#sender.takeHealth());
+    // Both read every time: each call starts a new observation period.
+    const envelopesHealthy = this.#sender.takeHealth();
+    const otlpHealthy = this.#otlpSender?.takeHealth() ?? true;
+    backpressure.update(envelopesHealthy && otlpHealthy);
     const after = backpressure.steps;
     if (after > before) {
       exporterDiag.warn(
@@ -522,6 +622,10 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
           transport,
           onEvict: (body) => this.#countStored(body, 'cache_overflow'),
           onRejected: (body) => this.#countStored(body, 'send_error'),
+          onDamaged: (items) => {
+            for (const headers of items)
+              recordItemDrop(this.#reports, 'internal_sdk_error', { headers, payload: undefined });
+          },
           onDelivered: () => {
             this.#stats.envelopesSent++;
           },
@@ -548,6 +652,23 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     this.#addTimer(() => store.networkUp(), options.retryIntervalMillis);
   }
 
+  /**
+   * The OTLP leg at the deadline: requests not answered and spans still waiting are counted
+   * as lost. Never stored offline: the offline queue resends through the envelope endpoint.
+   */
+  #closeOtlp(): void {
+    if (this.#otlpSender === undefined || this.#otlp === undefined) return;
+    const undelivered = this.#otlpSender.close();
+    let spans = this.#otlp.dropHeld('network_error');
+    for (const u of undelivered) {
+      recordEnvelopeDrop(this.#reports, 'network_error', u.envelope);
+      spans += Number(u.envelope.items[0]?.headers.item_count ?? 0);
+    }
+    if (spans > 0) {
+      exporterDiag.warn(`shutdown deadline reached with ${spans} span(s) not delivered over OTLP: lost`);
+    }
+  }
+
   #countStored(body: Uint8Array, reason: DiscardReason): void {
     const envelope = parseEnvelope(body);
     if (envelope !== undefined) recordEnvelopeDrop(this.#reports, reason, envelope);
@@ -558,6 +679,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   async #drainUntil(deadline: number): Promise<void> {
     const left = deadline - Date.now();
     const drains = [this.#sender.drain(left)];
+    if (this.#otlpSender !== undefined) drains.push(this.#otlpSender.drain(left));
     if (this.#spotlight !== undefined) drains.push(this.#spotlight.drain(left));
     await Promise.all(drains);
   }
@@ -574,6 +696,8 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     } catch (error) {
       exporterDiag.error('exporting waiting spans at shutdown failed', error);
     }
+    this.#otlp?.stop();
+    await this.#flushStreamed(deadline);
     this.#heartbeat.end();
     this.#heartbeat.sendClientReport();
 
@@ -584,6 +708,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     // The deadline: nothing more is sent, and no connection is opened after this point.
     const undelivered = this.#sender.close();
     this.#spotlight?.close();
+    this.#closeOtlp();
     if (undelivered.length === 0) return;
     this.#stats.undeliveredAtShutdown = undelivered.length;
     const what = describeItems(undelivered);

@@ -5,14 +5,23 @@
  * 256 carries ~2500 envelopes a second; the queue holds a burst of several seconds.
  */
 import {
+  arrayOption,
   type Client,
+  checkOptionsBesideClient,
+  clientOption,
   enumOption,
+  failOption,
   functionOption,
   InvalidOptionError,
   MAX_TIMER_MILLIS,
   millisOption,
   numberOption,
+  objectOption,
+  optionsObject,
   reportUnknownOptions,
+  SPANS_MODES,
+  type SpansMode,
+  stringOption,
 } from '@otel-sentry/core';
 import { DEFAULT_MAX_EVENT_BYTES } from './event-size.js';
 import { DEFAULT_BACKOFF } from './retry.js';
@@ -80,7 +89,12 @@ const KNOWN = new Set<string>([
   'caCerts',
   'beforeSend',
   'env',
+  'spans',
+  'otlpUrl',
+  'otlpHeaders',
 ]);
+
+const OFFLINE_KNOWN = new Set<string>(['dir', 'maxEnvelopes', 'maxBytes', 'retryIntervalMillis']);
 
 /** Offline queue settings after defaults. */
 export interface ResolvedOfflineOptions {
@@ -116,49 +130,55 @@ export interface ResolvedExporterOptions {
   readonly allowKeys: readonly KeyPattern[] | undefined;
   readonly proxy: string | undefined;
   readonly caCerts: string | Uint8Array | ReadonlyArray<string | Uint8Array> | undefined;
+  readonly spans: SpansMode;
+  readonly otlpUrl: string | undefined;
+  readonly otlpHeaders: Readonly<Record<string, string>> | undefined;
 }
 
+// A string pattern matches keys that contain it: an empty one would match every key.
+const isKeyPattern = (p: unknown) => (typeof p === 'string' && p !== '') || p instanceof RegExp;
+
 function keyPatterns(name: string, value: unknown): readonly KeyPattern[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((p) => (typeof p === 'string' && p !== '') || p instanceof RegExp)) {
-    throw new InvalidOptionError(
-      `${C}: option "${name}" must be an array of non-empty strings and regular expressions, e.g. ["token", /^x-api-/i]`,
-    );
-  }
-  return value as KeyPattern[];
+  // A lone string is the likely mistake (`denyKeys: 'token'`): the message shows the array it meant.
+  return arrayOption<KeyPattern>(
+    C,
+    name,
+    value,
+    isKeyPattern,
+    'an array of non-empty strings and regular expressions, e.g. ["token", /^x-api-/i]',
+  );
 }
 
 function caCertsOption(value: unknown): ResolvedExporterOptions['caCerts'] {
   if (value === undefined) return undefined;
   const one = (v: unknown) => typeof v === 'string' || v instanceof Uint8Array;
   if (one(value) || (Array.isArray(value) && value.every(one))) return value as ResolvedExporterOptions['caCerts'];
-  throw new InvalidOptionError(`${C}: option "caCerts" must be PEM text, bytes, or an array of them`);
+  failOption(C, 'caCerts', 'PEM text, bytes, or an array of them', value);
 }
 
 function proxyOption(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new InvalidOptionError(`${C}: option "proxy" must be a URL string`);
+  if (typeof value !== 'string') failOption(C, 'proxy', 'an http: or https: URL string', value);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidOptionError(`${C}: option "proxy" must be an http: or https: URL, got an unparsable value`);
+    failOption(C, 'proxy', 'an http: or https: URL', value);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidOptionError(`${C}: option "proxy" must be an http: or https: URL, got ${url.protocol}`);
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') failOption(C, 'proxy', 'an http: or https: URL', value);
   return value;
 }
 
 function offlineOption(value: unknown): ResolvedOfflineOptions | undefined {
   if (value === undefined || value === false) return undefined;
-  if (value !== true && (typeof value !== 'object' || value === null)) {
-    throw new InvalidOptionError(`${C}: option "offline" must be true, false or an object of offline-queue options`);
+  if (value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    failOption(C, 'offline', 'true, false or an object of offline-queue options', value);
   }
   const o = (value === true ? {} : value) as OfflineQueueOptions;
+  reportUnknownOptions(`${C}: option "offline"`, o, OFFLINE_KNOWN);
   const dir = o.dir;
   if (dir !== undefined && (typeof dir !== 'string' || dir === '')) {
-    throw new InvalidOptionError(`${C}: option "offline.dir" must be a folder path`);
+    failOption(C, 'offline.dir', 'a folder path', dir);
   }
   const D = EXPORTER_DEFAULTS;
   return {
@@ -190,6 +210,8 @@ export function resolveExporterOptions(
   client: Client,
 ): ResolvedExporterOptions {
   reportUnknownOptions(C, options, KNOWN);
+  // One rule in every package: a client option given beside `client` must be the client's.
+  if (options.client !== undefined) checkOptionsBesideClient(C, options as Record<string, unknown>, client);
   const D = EXPORTER_DEFAULTS;
   const o = options as Record<keyof SentryEnvelopeExporterOptions, unknown>;
   const count = (name: keyof typeof D & string, min: number, max: number) =>
@@ -232,7 +254,65 @@ export function resolveExporterOptions(
     allowKeys: keyPatterns('allowKeys', o.allowKeys),
     proxy: proxyOption(o.proxy),
     caCerts: caCertsOption(o.caCerts),
+    spans: enumOption(C, 'spans', o.spans, SPANS_MODES, 'transactions'),
+    otlpUrl: httpUrlOption('otlpUrl', o.otlpUrl),
+    otlpHeaders: headersOption('otlpHeaders', o.otlpHeaders),
   };
+}
+
+function httpUrlOption(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new InvalidOptionError(`${C}: option "${name}" must be a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidOptionError(`${C}: option "${name}" must be an http: or https: URL, got an unparsable value`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidOptionError(`${C}: option "${name}" must be an http: or https: URL, got ${url.protocol}`);
+  }
+  return value;
+}
+
+// Header names are HTTP tokens; values must not break the request (no CR, LF or NUL).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function headersOption(name: string, value: unknown): Readonly<Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(`${C}: option "${name}" must be an object of header names to strings`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!HEADER_NAME.test(key)) throw new InvalidOptionError(`${C}: option "${name}" has an invalid header name`);
+    if (typeof v !== 'string' || /[\r\n\0]/.test(v)) {
+      throw new InvalidOptionError(`${C}: option "${name}.${key}" must be a string without line breaks`);
+    }
+    out[key] = v;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * Checks the options the exporter reads before its client exists or outside
+ * {@link resolveExporterOptions}: the options object itself, `client`, `transport`, `dsn`,
+ * `spotlight`, `outboxDir` and `env` — each a wrong type that would otherwise fail later, on a send.
+ */
+export function checkEarlyExporterOptions(options: unknown): void {
+  const o = optionsObject(C, options, '{ dsn }');
+  clientOption(C, o.client);
+  objectOption(C, 'transport', o.transport, ['send'], 'a transport with a send(request) method');
+  if (o.dsn !== undefined && typeof o.dsn !== 'string') failOption(C, 'dsn', 'a DSN string', o.dsn);
+  const spotlight = o.spotlight;
+  if (spotlight !== undefined && typeof spotlight !== 'boolean' && typeof spotlight !== 'string') {
+    failOption(C, 'spotlight', 'true, false, or the URL of a Spotlight sidecar', spotlight);
+  }
+  stringOption(C, 'outboxDir', o.outboxDir);
+  const env = o.env;
+  if (env !== undefined && env !== false && (typeof env !== 'object' || env === null || Array.isArray(env))) {
+    failOption(C, 'env', 'an object of environment variables, or false to read none', env);
+  }
 }
 
 /** Clamps a delay to what a timer can wait. */

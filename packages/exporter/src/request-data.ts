@@ -32,7 +32,9 @@ function fullUrl(a: Attributes): string | undefined {
   if (full !== undefined) return full;
   const path = str(a['url.path']) ?? str(a['http.target']);
   if (path === undefined) return undefined;
-  const query = str(a['url.query']);
+  // `url.query` comes without its `?` (the HTTP instrumentation's form), but may have one.
+  const rawQuery = str(a['url.query']);
+  const query = rawQuery?.startsWith('?') ? str(rawQuery.slice(1)) : rawQuery;
   const target = query === undefined || path.includes('?') ? path : `${path}?${query}`;
   const scheme = str(a['url.scheme']) ?? str(a['http.scheme']) ?? 'http';
   const host =

@@ -4,6 +4,7 @@
  * Users add deny and allow patterns.
  */
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { percentDecode } from '@otel-sentry/core';
 import { jsonNumber, jsonString, jsonStringUnlessDigits } from './json-text.js';
 import type { KeyPattern } from './types.js';
 
@@ -134,25 +135,95 @@ function mayHoldCardNumber(text: string): boolean {
   return false;
 }
 
-const URL_KEYS = new Set(['url.full', 'http.url', 'url.query', 'http.target', 'url.path']);
+/**
+ * Attributes that can hold a URL or a query string. `url.query` is a bare query: the HTTP
+ * instrumentation writes it without the leading `?` (`token=…&page=2`), so it is read as a
+ * query whatever it starts with; the others may hold a whole URL.
+ */
+const URL_KEYS = new Set(['url.full', 'http.url', 'url.query', 'http.target', 'url.path', 'url.original']);
+const BARE_QUERY_KEYS = new Set(['url.query']);
+const FILTERED_IN_URL = encodeURIComponent(FILTERED);
 
-/** Scrubs `key=value` pairs of secret names in a URL query string. */
-function scrubQuery(url: string, isSecretKey: (key: string) => boolean): string {
-  const q = url.indexOf('?');
-  if (q === -1) return url;
-  const hash = url.indexOf('#', q);
-  const end = hash === -1 ? url.length : hash;
-  const parts = url.slice(q + 1, end).split('&');
-  let changed = false;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    const eq = part.indexOf('=');
-    if (eq > 0 && isSecretKey(part.slice(0, eq))) {
-      parts[i] = `${part.slice(0, eq + 1)}${encodeURIComponent(FILTERED)}`;
-      changed = true;
+// A parameter name as the server reads it: `to%6Ben` and `api+key` are `token` and `api key`.
+function decodeParameterName(name: string): string {
+  if (name.indexOf('%') === -1 && name.indexOf('+') === -1) return name;
+  return percentDecode(name.replaceAll('+', ' '));
+}
+
+/**
+ * Scrubs the values of secret-named parameters in `text[start, end)`: `name=value` pairs
+ * separated by `&` or `;` (both are used), names compared decoded. Returns the pieces to
+ * join, or `undefined` when nothing changed.
+ */
+function scrubParameters(
+  text: string,
+  start: number,
+  end: number,
+  isSecretKey: (key: string) => boolean,
+): string | undefined {
+  let out: string | undefined;
+  let last = start;
+  let from = start;
+  while (from < end) {
+    let stop = from;
+    let eq = -1;
+    while (stop < end) {
+      const c = text.charCodeAt(stop);
+      if (c === 38 /* & */ || c === 59 /* ; */) break;
+      if (c === 61 /* = */ && eq === -1) eq = stop;
+      stop++;
     }
+    // A name and a value: `=x` names nothing, and `token=` holds nothing to hide.
+    if (eq > from && eq < stop - 1 && isSecretKey(decodeParameterName(text.slice(from, eq)))) {
+      out = `${out ?? ''}${text.slice(last, eq + 1)}${FILTERED_IN_URL}`;
+      last = stop;
+    }
+    from = stop + 1;
   }
-  return changed ? `${url.slice(0, q + 1)}${parts.join('&')}${url.slice(end)}` : url;
+  return out === undefined ? undefined : out + text.slice(last, end);
+}
+
+/**
+ * Scrubs secrets wherever a URL carries them, whatever its form: the values of secret-named
+ * query parameters (after `?`, or the whole value of a bare query), of parameters in the
+ * fragment (OAuth's `#access_token=…`), and the password of `user:password@host`.
+ */
+export function scrubUrlSecrets(value: string, bareQuery: boolean, isSecretKey: (key: string) => boolean): string {
+  if (bareQuery) {
+    const start = value.charCodeAt(0) === 63 /* ? */ ? 1 : 0;
+    const scrubbed = scrubParameters(value, start, value.length, isSecretKey);
+    return scrubbed === undefined ? value : value.slice(0, start) + scrubbed;
+  }
+  let out = value;
+  const q = out.indexOf('?');
+  const hash = out.indexOf('#');
+  // Parameters of the query, then of the fragment: each region is scrubbed on its own.
+  const regions: Array<[number, number]> = [];
+  if (q !== -1 && (hash === -1 || q < hash)) regions.push([q + 1, hash === -1 ? out.length : hash]);
+  if (hash !== -1) regions.push([hash + 1, out.length]);
+  for (let i = regions.length - 1; i >= 0; i--) {
+    const [start, end] = regions[i]!;
+    const scrubbed = scrubParameters(out, start, end, isSecretKey);
+    if (scrubbed !== undefined) out = out.slice(0, start) + scrubbed + out.slice(end);
+  }
+  return scrubPassword(out);
+}
+
+// `scheme://user:password@host`: the password goes, the user name (not a secret) stays.
+function scrubPassword(url: string): string {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) return url;
+  const hostStart = scheme + 3;
+  let authorityEnd = url.length;
+  for (const c of ['/', '?', '#']) {
+    const at = url.indexOf(c, hostStart);
+    if (at !== -1 && at < authorityEnd) authorityEnd = at;
+  }
+  const at = url.lastIndexOf('@', authorityEnd - 1);
+  if (at < hostStart) return url;
+  const colon = url.indexOf(':', hostStart);
+  if (colon === -1 || colon >= at - 1) return url;
+  return `${url.slice(0, colon + 1)}${FILTERED_IN_URL}${url.slice(at)}`;
 }
 
 /** Decides, per key and value, what leaves the process. */
@@ -162,6 +233,7 @@ export class Scrubber {
   readonly #allow: readonly KeyPattern[];
   readonly #keyCache = new Map<string, boolean>();
   readonly #jsonKeys = new Map<string, string>();
+  readonly #isSecretKey = (key: string): boolean => this.isSensitiveKey(key);
 
   constructor(options: ScrubberOptions) {
     this.#pii = options.sendDefaultPii;
@@ -214,7 +286,7 @@ export class Scrubber {
 
   #scrubString(key: string, value: string): string {
     let out = value;
-    if (URL_KEYS.has(key) && out.includes('?')) out = scrubQuery(out, (k) => this.isSensitiveKey(k));
+    if (URL_KEYS.has(key)) out = scrubUrlSecrets(out, BARE_QUERY_KEYS.has(key), this.#isSecretKey);
     if (mayHoldCardNumber(out)) out = scrubCardNumbers(out);
     return out;
   }

@@ -1,7 +1,15 @@
 /**
  * Public types of `@otel-sentry/exporter`.
  */
-import type { Client, ClientReport, DataCategory, DiscardReason, Envelope, SentryEvent } from '@otel-sentry/core';
+import type {
+  Client,
+  ClientReport,
+  DataCategory,
+  DiscardReason,
+  Envelope,
+  SentryEvent,
+  SpansMode,
+} from '@otel-sentry/core';
 
 /** A key pattern for the scrubber: a substring (matched case-insensitively) or a regular expression. */
 export type KeyPattern = string | RegExp;
@@ -119,6 +127,28 @@ export interface SentryEnvelopeExporterOptions {
    * `SENTRY_SPOTLIGHT`). Default: `process.env`. `false` reads none.
    */
   readonly env?: Readonly<Record<string, string | undefined>> | false | undefined;
+  /**
+   * How spans are sent (errors, sessions and client reports are envelopes in every mode):
+   * - `'transactions'`: one transaction event per local root (every Sentry version,
+   *   self-hosted included);
+   * - `'stream'`: span v2 envelope items, as Sentry SDK 11 sends them: spans leave as they
+   *   end, one envelope per trace with its DSC (up to 1000 spans or 5 MB), flushed 0.5 s after
+   *   the trace's local root ends, after 5 s, when full, and at flush/shutdown;
+   * - `'otlp'`: OTLP/HTTP JSON to Sentry's OTLP endpoint of the DSN (or `otlpUrl`), many traces
+   *   per request. Needs the optional peer `@opentelemetry/otlp-transformer`.
+   * A `SentrySpanProcessor` given this exporter reads it (the exporter's `spans` property) and
+   * hands each span on as it ends in `stream` and `otlp`. Default `'transactions'`.
+   */
+  readonly spans?: SpansMode | undefined;
+  /**
+   * With `spans: 'otlp'`: the OTLP/HTTP traces URL to post to instead of Sentry's endpoint of
+   * the DSN, e.g. an OpenTelemetry Collector's `http://collector:4318/v1/traces`. Then only
+   * `otlpHeaders` are sent (no Sentry auth). Default: Sentry's
+   * `/api/<project>/integration/otlp/v1/traces` of the DSN.
+   */
+  readonly otlpUrl?: string | undefined;
+  /** With `spans: 'otlp'`: extra headers of OTLP requests (they win over the defaults). Default: none. */
+  readonly otlpHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Options of the offline disk queue. */
@@ -193,6 +223,10 @@ export interface ExporterStats {
   trimmedSpans: number;
   /** Envelopes not delivered by the shutdown deadline (stored offline or counted as lost). */
   undeliveredAtShutdown: number;
+  /** Spans sent one by one (`stream` and `otlp` modes): put in span envelopes or OTLP requests. */
+  streamedSpans: number;
+  /** OTLP requests accepted by their destination (`otlp` mode). */
+  otlpRequestsSent: number;
 }
 
-export type { ClientReport, DataCategory, DiscardReason, Envelope, SentryEvent };
+export type { ClientReport, DataCategory, DiscardReason, Envelope, SentryEvent, SpansMode };

@@ -85,14 +85,14 @@ describe('delivery at load', () => {
 
   it('sheds what does not fit the queue at once, counts it, and lowers the sample rate of new traces', async () => {
     sink.respond = () => 'hang';
-    const client = createClient({ dsn: sink.dsn, env: false, release: 'r' });
+    // One deadline for the whole pipeline: the client's.
+    const client = createClient({ dsn: sink.dsn, env: false, release: 'r', shutdownTimeoutMillis: 200 });
     const exporter = new SentryEnvelopeExporter({
       client,
       sessionMode: false,
       maxQueueSize: 10,
       maxConcurrentRequests: 2,
       backpressureIntervalMillis: 20,
-      shutdownTimeoutMillis: 200,
     });
     const { provider: p, tracer } = provider(exporter);
     for (let i = 0; i < 30; i++) serverTransaction(tracer, CHILDREN);

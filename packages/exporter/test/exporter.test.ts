@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import { createClient, ensureSpanData, freezeDsc, type SentryEvent } from '@otel-sentry/core';
+import { createClient, ensureSpanData, freezeDsc, InvalidOptionError, type SentryEvent } from '@otel-sentry/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SentryEnvelopeExporter } from '../src/index.js';
 import { provider, serverTransaction } from './helpers/otel.js';
@@ -8,6 +8,15 @@ import { envelopeOf, itemsOf, type Sink, startSink } from './helpers/sink.js';
 
 const REPLAY = '0123456789abcdef0123456789abcdef';
 let sink: Sink;
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}
 
 beforeAll(async () => {
   sink = await startSink();
@@ -24,12 +33,40 @@ function make(extra: ConstructorParameters<typeof SentryEnvelopeExporter>[0] = {
 }
 
 describe('SentryEnvelopeExporter over HTTP', () => {
-  it('sends to its own dsn when the shared client has none, and puts its key in the DSC', async () => {
+  it("refuses a client option beside the shared client that is not the client's: one rule in every package", () => {
+    const other = createClient({ dsn: 'https://other@o1.ingest.example.com/7', env: false });
+    const error = errorOf(() => new SentryEnvelopeExporter({ dsn: sink.dsn, client: other }));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error.message).toContain('option "dsn"');
+    expect(error.message).toContain('the client given as "client" has "https://other@o1.ingest.example.com/7"');
+    expect(() => new SentryEnvelopeExporter({ dsn: 'not a dsn', client: other })).toThrow(/option "dsn"/);
+    // A DSN beside a client that has none: the propagator would fill the DSC without its key.
+    expect(() => new SentryEnvelopeExporter({ dsn: sink.dsn, client: createClient({ env: false }) })).toThrow(
+      /option "dsn" is .* but the client given as "client" has none/,
+    );
+    const client = createClient({ dsn: sink.dsn, release: 'app@1.0.0', env: false });
+    for (const [name, value] of [
+      ['release', 'app@2.0.0'],
+      ['environment', 'staging'],
+      ['sendDefaultPii', true],
+      ['shutdownTimeoutMillis', 10],
+    ] as const) {
+      expect(() => new SentryEnvelopeExporter({ client, [name]: value })).toThrow(
+        new RegExp(`option "${name}" is .* but the client given as "client" has`),
+      );
+    }
+  });
+
+  it("accepts client options beside the shared client that are the client's own", async () => {
+    const client = createClient({ dsn: sink.dsn, release: 'app@1.0.0', env: false });
     const exporter = new SentryEnvelopeExporter({
-      dsn: sink.dsn,
-      client: createClient({ env: false }),
-      sessionMode: false,
+      client,
+      dsn: ` ${sink.dsn} `,
       release: 'app@1.0.0',
+      environment: 'production',
+      shutdownTimeoutMillis: 2000,
+      sessionMode: false,
+      env: false,
     });
     const { provider: p, tracer } = provider(exporter);
     serverTransaction(tracer, 1, { route: '/users/:id' });
@@ -39,12 +76,6 @@ describe('SentryEnvelopeExporter over HTTP', () => {
     expect(transaction?.url).toBe('/api/42/envelope/');
     expect(envelopeOf(transaction!)[0].trace).toMatchObject({ public_key: 'public' });
     await exporter.shutdown();
-  });
-
-  it("refuses a dsn that differs from the shared client's, at construction", () => {
-    const client = createClient({ dsn: 'https://other@o1.ingest.example.com/7', env: false });
-    expect(() => new SentryEnvelopeExporter({ dsn: sink.dsn, client })).toThrow(/different DSNs/);
-    expect(() => new SentryEnvelopeExporter({ dsn: 'not a dsn', client })).toThrow(/option "dsn"/);
   });
 
   it('sends one transaction per local root with its children, parsable by @sentry/core', async () => {

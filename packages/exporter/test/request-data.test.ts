@@ -47,6 +47,23 @@ describe('requestData', () => {
     });
   });
 
+  it('scrubs a url.query written without its "?" (or with one), as instrumentation-http writes it', () => {
+    for (const query of ['token=abc&page=2', '?token=abc&page=2']) {
+      const span = ended(SpanKind.SERVER, {
+        'http.request.method': 'GET',
+        'url.scheme': 'http',
+        'server.address': 'shop.local',
+        'url.path': '/users/42',
+        'url.query': query,
+      });
+      expect(requestData(span, scrubber)).toEqual({
+        method: 'GET',
+        url: 'http://shop.local/users/42',
+        query_string: 'token=%5BFiltered%5D&page=2',
+      });
+    }
+  });
+
   it('drops credentials from the URL and card numbers from anywhere in it', () => {
     const span = ended(SpanKind.SERVER, {
       'http.request.method': 'GET',

@@ -115,3 +115,59 @@ describe('Scrubber.attributesJson', () => {
     );
   });
 });
+
+describe('secrets in URLs, whatever the form (issue 12)', () => {
+  const s = new Scrubber({ sendDefaultPii: false });
+  const F = encodeURIComponent(FILTERED);
+
+  it.each([
+    ['url.query', 'token=abc&page=2', `token=${F}&page=2`],
+    ['url.query', '?token=abc&page=2', `?token=${F}&page=2`],
+    ['url.query', 'page=2&api_key=abc', `page=2&api_key=${F}`],
+    ['url.query', 'page=2;password=abc', `page=2;password=${F}`],
+    ['url.query', 'to%6Ben=abc', `to%6Ben=${F}`],
+    ['url.query', 'Access-Token=abc', `Access-Token=${F}`],
+    ['url.query', 'user%5Bpassword%5D=abc', `user%5Bpassword%5D=${F}`],
+    ['url.query', 'token=', 'token='],
+    ['url.query', 'q=token', 'q=token'],
+    ['url.full', 'https://a.io/p?x=1&token=abc', `https://a.io/p?x=1&token=${F}`],
+    ['url.full', 'https://a.io/cb#access_token=abc&state=s', `https://a.io/cb#access_token=${F}&state=s`],
+    ['url.full', 'https://a.io/p?x=1#/r?token=abc', `https://a.io/p?x=1#/r?token=${F}`],
+    ['url.full', 'https://user:hunter2@a.io/p', `https://user:${F}@a.io/p`],
+    ['http.url', 'http://a.io/p?secret=abc', `http://a.io/p?secret=${F}`],
+    ['http.target', '/p?page=2&Authorization=abc', `/p?page=2&Authorization=${F}`],
+    ['url.path', '/p?token=abc', `/p?token=${F}`],
+  ])('%s %j', (key, value, expected) => {
+    expect(s.scrubAttributes({ [key]: value })[key]).toBe(expected);
+    expect(s.attributesJson({ [key]: value })).toBe(JSON.stringify({ [key]: expected }));
+  });
+
+  it('keeps them with sendDefaultPii, and honours allowKeys for parameter names', () => {
+    expect(new Scrubber({ sendDefaultPii: true }).scrubAttributes({ 'url.query': 'token=abc' })['url.query']).toBe(
+      'token=abc',
+    );
+    const allow = new Scrubber({ sendDefaultPii: false, allowKeys: ['page_token'] });
+    expect(allow.scrubAttributes({ 'url.query': 'page_token=abc&token=x' })['url.query']).toBe(
+      `page_token=abc&token=${F}`,
+    );
+  });
+
+  it('never leaves the value of a secret-named parameter, whatever surrounds it', () => {
+    const piece = fc.constantFrom('a=1', 'page=2', '', '=', 'x', '%', '#', '?', '&', ';', 'q=token');
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 6 }),
+        fc.constantFrom('token', 'api_key', 'password', 'secret', 'Api-Key'),
+        fc.constantFrom('&', ';'),
+        fc.constantFrom('url.query', 'url.full', 'http.target'),
+        (before, name, sep, key) => {
+          const prefix = key === 'url.query' ? '' : key === 'url.full' ? 'https://a.io/p?' : '/p?';
+          const clean = before.filter((p) => !/[#?&;]/.test(p));
+          const value = `${prefix}${[...clean, `${name}=SECRETVALUE`].join(sep)}`;
+          expect(String(s.scrubAttributes({ [key]: value })[key])).not.toContain('SECRETVALUE');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * Reading headers from carriers. Incoming: through the getter, with a case-insensitive
  * fallback for getters that look keys up exactly. Outgoing: the setter cannot read, but the
  * carrier must be looked at so nothing is written twice.

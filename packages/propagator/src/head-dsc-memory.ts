@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * The head DSC of each trace this propagator froze, by trace id: one trace, one DSC, whatever
  * the set-up.
  *

@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * The DSC the head of a trace creates the first time the trace leaves the process.
  */
 import { type Span, TraceFlags } from '@opentelemetry/api';

@@ -1,9 +1,12 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * The `baggage` value an inject writes: the frozen DSC members as they are, the current
  * replay id beside them, merged into whatever the carrier already holds.
+ *
+ * What the carrier holds may be anything an application put there, a megabyte included:
+ * every function here is linear, and none reads more than `BAGGAGE_MAX_READ_CHARS` of it.
  */
-import { appendBaggage, SENTRY_BAGGAGE_PREFIX } from '@otel-sentry/core';
+import { appendBaggage, BAGGAGE_MAX_READ_CHARS, SENTRY_BAGGAGE_PREFIX } from '@otel-sentry/core';
 
 const REPLAY_KEY = `${SENTRY_BAGGAGE_PREFIX}replay_id`;
 
@@ -12,10 +15,18 @@ function memberKey(member: string): string {
   return (eq === -1 ? member : member.slice(0, eq)).trim();
 }
 
-// Values never hold a raw ',' (it is not a baggage-octet), so members split on it.
+// Values never hold a raw ',' (it is not a baggage-octet), so members split on it. Past the
+// read limit, the list is cut after its last whole member within it: what lies beyond could
+// not be propagated anyway (W3C lets a platform drop members, never send part of one).
 function filterMembers(list: string, keep: (key: string) => boolean): string {
+  let text = list;
+  if (text.length > BAGGAGE_MAX_READ_CHARS) {
+    text = text.slice(0, BAGGAGE_MAX_READ_CHARS);
+    const last = text.lastIndexOf(',');
+    text = last === -1 ? '' : text.slice(0, last);
+  }
   let out = '';
-  for (const member of list.split(',')) {
+  for (const member of text.split(',')) {
     if (member.trim() === '' || !keep(memberKey(member))) continue;
     out = out === '' ? member : `${out},${member}`;
   }
@@ -46,6 +57,9 @@ export function sentryMembers(frozen: string, replayId: string | undefined, keep
  */
 export function mergeBaggage(existing: string | undefined, sentry: string): string {
   if (!existing) return sentry;
+  // Four times past what may be propagated: a value the application wrote this long is left
+  // as it is, unread, and ours is not added (it would not fit within the limits beside it).
+  if (existing.length > BAGGAGE_MAX_READ_CHARS) return existing;
   if (!existing.includes(SENTRY_BAGGAGE_PREFIX)) return appendBaggage(existing, sentry);
   return appendBaggage(withoutSentryMembers(existing), sentry);
 }

@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * `tracePropagationTargets`: which outgoing requests get trace headers, by URL.
  */
 import type { Span } from '@opentelemetry/api';

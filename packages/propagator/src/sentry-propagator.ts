@@ -16,7 +16,6 @@ import {
 import { isTracingSuppressed, parseTraceParent, TraceState } from '@opentelemetry/core';
 import {
   type Client,
-  createClient,
   EMPTY_FROZEN_DSC,
   type FrozenDsc,
   formatSentryTrace,
@@ -28,7 +27,6 @@ import {
   getReplayId,
   getSentryTraceFlags,
   getSpanData,
-  isClient,
   isSamplingDeferred,
   normalizeReplayId,
   parseSentryTrace,
@@ -47,6 +45,7 @@ import { headDscOf } from './head-dsc.js';
 import { HeadDscMemory } from './head-dsc-memory.js';
 import { mergeBaggage, sentryMembers, withoutSentryMembers } from './outgoing-baggage.js';
 import { matchesTargets, requestUrl } from './propagation-targets.js';
+import { resolvePropagatorOptions } from './propagator-options.js';
 import { combineTraceState } from './trace-state.js';
 import type { ReplayIdSource, SentryPropagatorOptions, TracePropagationTarget } from './types.js';
 
@@ -54,6 +53,8 @@ const SENTRY_TRACE_HEADER = 'sentry-trace';
 const BAGGAGE_HEADER = 'baggage';
 const TRACEPARENT_HEADER = 'traceparent';
 const TRACESTATE_HEADER = 'tracestate';
+// Room for a future version's extra fields and some whitespace around the 55 characters of version 00.
+const TRACEPARENT_MAX_CHARS = 512;
 
 /**
  * Whether the frozen DSC can belong to the trace `traceId`: its `sentry-trace_id` member, if
@@ -113,36 +114,18 @@ export class SentryPropagator implements TextMapPropagator {
   #unknownUrlReported = false;
 
   /**
-   * @param options - see {@link SentryPropagatorOptions}. Throws a `TypeError` (or core's
-   * `InvalidOptionError` for the client options) on options that cannot work, so a mistake
-   * shows when the application starts.
+   * @param options - see {@link SentryPropagatorOptions}. Throws core's `InvalidOptionError`,
+   * naming the option, what was given and what is expected, for an option that cannot work
+   * — including a client option given beside `client` that differs from the client's — so a
+   * mistake shows when the application starts. Unknown option names are reported through `diag`.
    */
   constructor(options: SentryPropagatorOptions = {}) {
-    const { client, tracePropagationTargets, getReplayId: replayIdSource } = options;
-    if (client !== undefined && !isClient(client)) {
-      throw new TypeError('otel-sentry/propagator: option "client" must be a client from createClient()');
-    }
-    if (tracePropagationTargets !== undefined && !Array.isArray(tracePropagationTargets)) {
-      throw new TypeError('otel-sentry/propagator: option "tracePropagationTargets" must be an array');
-    }
-    if (replayIdSource !== undefined && typeof replayIdSource !== 'function') {
-      throw new TypeError('otel-sentry/propagator: option "getReplayId" must be a function');
-    }
-    this.#client =
-      client ??
-      createClient({
-        dsn: options.dsn,
-        release: options.release,
-        environment: options.environment,
-        tracesSampleRate: options.tracesSampleRate,
-        orgId: options.orgId,
-        strictTraceContinuation: options.strictTraceContinuation,
-        env: options.env,
-      });
-    this.#targets = tracePropagationTargets === undefined ? undefined : Object.freeze([...tracePropagationTargets]);
-    this.#propagateTraceparent = options.propagateTraceparent === true;
-    this.#sentryTraceFlags = options.sentryTraceFlags === true;
-    this.#replayIdSource = replayIdSource;
+    const resolved = resolvePropagatorOptions(options);
+    this.#client = resolved.client;
+    this.#targets = resolved.targets;
+    this.#propagateTraceparent = resolved.propagateTraceparent;
+    this.#sentryTraceFlags = resolved.sentryTraceFlags;
+    this.#replayIdSource = resolved.replayIdSource;
     this.#fields = Object.freeze(
       this.#propagateTraceparent
         ? [SENTRY_TRACE_HEADER, BAGGAGE_HEADER, TRACEPARENT_HEADER]
@@ -189,7 +172,9 @@ export class SentryPropagator implements TextMapPropagator {
       ({ traceId, spanId, sampled } = sentryTrace);
     } else {
       const traceparent = firstValue(getIncomingHeader(getter, carrier, TRACEPARENT_HEADER));
-      const parsed = traceparent === undefined ? null : parseTraceParent(traceparent);
+      // The version-00 form is 55 characters; a longer value is not read at all (a hard cap on hostile input).
+      const parsed =
+        traceparent === undefined || traceparent.length > TRACEPARENT_MAX_CHARS ? null : parseTraceParent(traceparent);
       if (parsed === null) return context;
       ({ traceId, spanId } = parsed);
       sampled = (parsed.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;

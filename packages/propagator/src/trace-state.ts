@@ -1,10 +1,11 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * The `tracestate` of a trace continued from `traceparent`. A request may carry it in several
  * header values (Node's HTTP server joins repeated headers with `,`; custom getters hand over
  * arrays): the W3C Trace Context spec reads them as one list, in order. What is kept stays
  * within the spec's limits, 32 members and 512 characters, which is also what
- * `@opentelemetry/core`'s `TraceState` accepts: it drops a longer value whole.
+ * `@opentelemetry/core`'s `TraceState` accepts: it drops a longer value whole. Of a hostile
+ * header, at most {@link TRACESTATE_MAX_READ_CHARS} characters are read.
  */
 import type { IncomingValue } from './carrier.js';
 
@@ -14,6 +15,12 @@ const MAX_LENGTH = 512;
 const LONG_MEMBER = 128;
 // Members looked at, at most: far more than can be kept, and a bound on a hostile header's cost.
 const MAX_SCANNED = 256;
+/**
+ * Characters read of all `tracestate` values, at most: 32 members of the longest valid size
+ * (a 256-character key, `=`, a 256-character value) and their commas fit in it, so every
+ * list a sender may send is read whole. A member cut by it is not read.
+ */
+export const TRACESTATE_MAX_READ_CHARS = 16_448;
 
 // The key and value grammar of W3C Trace Context (as `@opentelemetry/core` checks it): an
 // invalid member must not take the place of a valid one within the limits. Bounded
@@ -42,9 +49,17 @@ export function combineTraceState(value: IncomingValue): string | undefined {
   const keys = new Set<string>();
   let length = -1; // the commas between members: one fewer than the members
   let scanned = 0;
-  scan: for (const part of parts) {
+  let room = TRACESTATE_MAX_READ_CHARS;
+  scan: for (let p = 0; p < parts.length && room > 0; p++) {
+    const part = parts[p];
     if (typeof part !== 'string') continue;
-    for (const raw of part.split(',', MAX_SCANNED)) {
+    const cut = part.length > room;
+    const text = cut ? part.slice(0, room) : part;
+    room -= text.length + 1;
+    const pieces = text.split(',', MAX_SCANNED + 1);
+    // The last piece of a cut value is a member cut short: not a member.
+    if (cut) pieces.pop();
+    for (const raw of pieces) {
       if (++scanned > MAX_SCANNED) break scan;
       const member = raw.trim();
       const eq = member.indexOf('=');

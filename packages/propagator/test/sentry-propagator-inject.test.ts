@@ -14,6 +14,7 @@ import {
   freezeDsc,
   getSpanData,
   getTraceFrozenDsc,
+  InvalidOptionError,
   offerUnrecordedRoot,
   offerUnrecordedSpan,
   parseSentryTrace,
@@ -508,9 +509,9 @@ describe('SentryPropagator.inject: options', () => {
   });
 
   it('rejects options that cannot work', () => {
-    expect(() => new SentryPropagator({ client: {} as never })).toThrow(TypeError);
-    expect(() => new SentryPropagator({ tracePropagationTargets: 'x' as never })).toThrow(TypeError);
-    expect(() => new SentryPropagator({ getReplayId: 'x' as never })).toThrow(TypeError);
+    expect(() => new SentryPropagator({ client: {} as never })).toThrow(InvalidOptionError);
+    expect(() => new SentryPropagator({ tracePropagationTargets: 'x' as never })).toThrow(InvalidOptionError);
+    expect(() => new SentryPropagator({ getReplayId: 'x' as never })).toThrow(InvalidOptionError);
     expect(() => new SentryPropagator({ dsn: 'not a dsn', env: false })).toThrow(/dsn/i);
   });
 });

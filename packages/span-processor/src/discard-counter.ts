@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * Counts what the span processor and the sampler drop (design decision 6: nothing is lost
  * silently). Each drop is
  * - added to a tally that {@link DiscardCounter.take} drains (`takeDiscards()`),

@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * Batches finished transactions into `export` calls: a batch goes out after a short delay
  * or as soon as it is full, never more than a fixed number at once. A transaction is never
  * split between two calls, so the exporter always sees a root with all its spans.

@@ -13,10 +13,9 @@ import {
 } from '@opentelemetry/api';
 import {
   type Client,
-  createClient,
   deriveSampleRand,
+  functionOption,
   getDynamicSamplingContext,
-  InvalidOptionError,
   isSamplingDeferred,
   offerUnrecordedRoot,
   offerUnrecordedSpan,
@@ -24,6 +23,7 @@ import {
   recordDeferredDecision,
   requestUrlOf,
 } from '@otel-sentry/core';
+import { checkedOptions } from './checked-options.js';
 import { processorDiag } from './diag.js';
 import { DiscardCounter } from './discard-counter.js';
 import { offerSamplingDecision } from './sampling-handoff.js';
@@ -58,11 +58,7 @@ function parseSampleRand(value: string | undefined): number | undefined {
   return Number.isFinite(rand) && rand >= 0 && rand < 1 ? rand : undefined;
 }
 
-function clientOf(options: SentrySamplerOptions): Client {
-  if (options.client !== undefined) return options.client;
-  const { client: _client, tracesSampler: _sampler, ...clientOptions } = options;
-  return createClient(clientOptions);
-}
+const C = 'otel-sentry/sampler';
 
 /**
  * A parent-based sampler with Sentry's rules.
@@ -97,25 +93,16 @@ export class SentrySampler implements DiscardSource {
   readonly #discards: DiscardCounter;
 
   /**
-   * @throws InvalidOptionError when `tracesSampleRate` or `tracesSampler` cannot work.
+   * @throws InvalidOptionError when an option cannot work: a wrong type, `tracesSampleRate`
+   * outside [0, 1], or a client option (`tracesSampleRate` included) given beside `client`
+   * that differs from the client's. Unknown option names are reported through `diag`.
    */
   constructor(options: SentrySamplerOptions = {}) {
-    this.client = clientOf(options);
-    if (options.tracesSampleRate !== undefined) {
-      const rate = parseSampleRate(options.tracesSampleRate);
-      if (rate === undefined || typeof options.tracesSampleRate !== 'number') {
-        throw new InvalidOptionError(
-          `otel-sentry: option "tracesSampleRate" must be a number from 0 to 1, got ${String(options.tracesSampleRate)}`,
-        );
-      }
-      this.#tracesSampleRate = rate;
-    } else {
-      this.#tracesSampleRate = this.client.options.tracesSampleRate;
-    }
-    if (options.tracesSampler !== undefined && typeof options.tracesSampler !== 'function') {
-      throw new InvalidOptionError('otel-sentry: option "tracesSampler" must be a function');
-    }
-    this.#tracesSampler = options.tracesSampler;
+    const checked = checkedOptions(C, options, ['tracesSampler'], '{ client, tracesSampleRate }');
+    this.client = checked.client;
+    // The client's rate: the one the propagator writes into a head DSC too.
+    this.#tracesSampleRate = this.client.options.tracesSampleRate;
+    this.#tracesSampler = functionOption<TracesSampler>(C, 'tracesSampler', checked.options.tracesSampler);
     this.#discards = new DiscardCounter(this.client);
   }
 

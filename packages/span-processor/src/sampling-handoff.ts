@@ -1,5 +1,5 @@
 /**
- * @internal
+ * Internal (not exported from the package entry point).
  * Hands the sampler's decision for a local root to the span processor, which records it
  * in the root's side-table entry.
  *

@@ -7,8 +7,6 @@ import {
   type AnyHookCallback,
   type Client,
   type ClientHooks,
-  type ClientOptions,
-  createClient,
   DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
   ensureSpanData,
   getFrozenDsc,
@@ -20,16 +18,23 @@ import {
   InvalidOptionError,
   linkToLocalRoot,
   MAX_TIMER_MILLIS,
+  numberOption,
   type ReadableSpanLike,
+  SPANS_MODES,
   type SpanAssembly,
   type SpanSentryData,
+  type SpansMode,
+  spansModeOf,
+  streamsSpans,
   TRANSACTION_ASSEMBLER_DEFAULTS,
   TransactionAssembler,
 } from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
 import { DiscardCounter } from './discard-counter.js';
 import { ExportBatcher } from './export-batcher.js';
+import { checkProcessorOptions } from './processor-options.js';
 import { takeSamplingDecision } from './sampling-handoff.js';
+import { SpanPassThrough } from './span-pass-through.js';
 import type {
   DiscardedEvents,
   DiscardSource,
@@ -48,31 +53,28 @@ function integerOption(
   min: number,
   max: number,
 ): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(
-      `otel-sentry: option "${name}" must be an integer from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
+  return numberOption('otel-sentry/span-processor', name, options[name], { min, max }, fallback);
 }
 
-function clientOptionsOf(options: SentrySpanProcessorOptions): ClientOptions {
-  const {
-    exporter: _exporter,
-    client: _client,
-    maxSpansPerTransaction: _a,
-    maxBufferedSpans: _b,
-    orphanTimeoutMillis: _c,
-    lateChildGraceMillis: _h,
-    scheduledDelayMillis: _d,
-    maxExportBatchSize: _e,
-    maxConcurrentExports: _f,
-    exportTimeoutMillis: _g,
-    ...clientOptions
-  } = options;
-  return clientOptions;
+/**
+ * How spans leave (design decision 9): the processor's own `spans` option, else what the
+ * exporter says through its `spans` property (core's `spansModeOf`), else `transactions`.
+ * Both given and different is a wiring mistake, reported now.
+ */
+function resolveSpansMode(option: unknown, exporter: unknown): SpansMode {
+  const advertised = spansModeOf(exporter);
+  if (option === undefined) return advertised ?? 'transactions';
+  if (typeof option !== 'string' || !(SPANS_MODES as readonly string[]).includes(option)) {
+    throw new InvalidOptionError(
+      `otel-sentry: option "spans" must be one of ${SPANS_MODES.map((m) => `'${m}'`).join(', ')}, got ${String(option)}`,
+    );
+  }
+  if (advertised !== undefined && advertised !== option) {
+    throw new InvalidOptionError(
+      `otel-sentry: option "spans" is '${option}' but the exporter sends spans as '${advertised}'; leave "spans" out of the span processor, the exporter's setting is used`,
+    );
+  }
+  return option as SpansMode;
 }
 
 /**
@@ -92,8 +94,10 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
   readonly client: Client;
   readonly #exporter: SpanExporterLike;
   readonly #discards: DiscardCounter;
-  // Core's assembler, the one the exporter uses for spans no processor assembled. A span
-  // streaming mode would put a pass-through here.
+  /** How spans leave: assembled transactions, or each span as it ends (`stream`, `otlp`). */
+  readonly spans: SpansMode;
+  // Core's assembler (the one the exporter uses for spans no processor assembled), or, when
+  // spans are streamed, a pass-through that hands each span on as it ends.
   readonly #assembler: SpanAssembly;
   readonly #batcher: ExportBatcher;
   readonly #maxBufferedSpans: number;
@@ -104,12 +108,10 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
    * @throws InvalidOptionError when an option cannot work (checked here, never later).
    */
   constructor(options: SentrySpanProcessorOptions) {
-    const exporter = options?.exporter;
-    if (typeof exporter?.export !== 'function' || typeof exporter.shutdown !== 'function') {
-      throw new InvalidOptionError('otel-sentry: option "exporter" must be a SpanExporter');
-    }
+    const { exporter, client } = checkProcessorOptions(options);
     this.#exporter = exporter;
-    this.client = options.client ?? createClient(clientOptionsOf(options));
+    this.spans = resolveSpansMode(options.spans, exporter);
+    this.client = client;
     // One deadline for the whole pipeline, read from the client the exporter shares.
     this.#shutdownTimeoutMillis = this.client.options.shutdownTimeoutMillis ?? DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
     this.#discards = new DiscardCounter(this.client);
@@ -121,7 +123,25 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
       1,
       Number.MAX_SAFE_INTEGER,
     );
-    this.#assembler = new TransactionAssembler({
+    // Built in every mode, so its options are checked in every mode (design decision 13).
+    const assembler = this.#transactionAssembler(options);
+    this.#assembler = streamsSpans(this.spans) ? new SpanPassThrough(this.#onSpan) : assembler;
+    this.#batcher = new ExportBatcher(
+      exporter,
+      {
+        scheduledDelayMillis: integerOption(options, 'scheduledDelayMillis', 1000, 0, MAX_TIMER_MILLIS),
+        maxExportBatchSize: integerOption(options, 'maxExportBatchSize', 512, 1, Number.MAX_SAFE_INTEGER),
+        maxConcurrentExports: integerOption(options, 'maxConcurrentExports', 2, 1, 1000),
+        exportTimeoutMillis: integerOption(options, 'exportTimeoutMillis', 30_000, 1, MAX_TIMER_MILLIS),
+      },
+      this.#discards,
+    );
+  }
+
+  /** Core's assembler, with the options checked here (they are checked in every mode). */
+  #transactionAssembler(options: SentrySpanProcessorOptions): TransactionAssembler {
+    const defaults = TRANSACTION_ASSEMBLER_DEFAULTS;
+    return new TransactionAssembler({
       maxSpansPerTransaction: integerOption(
         options,
         'maxSpansPerTransaction',
@@ -151,16 +171,6 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
       onDetach: (quantity, reason) =>
         processorDiag.debug(`${quantity} span(s) sent without their local root (${reason})`),
     });
-    this.#batcher = new ExportBatcher(
-      exporter,
-      {
-        scheduledDelayMillis: integerOption(options, 'scheduledDelayMillis', 1000, 0, MAX_TIMER_MILLIS),
-        maxExportBatchSize: integerOption(options, 'maxExportBatchSize', 512, 1, Number.MAX_SAFE_INTEGER),
-        maxConcurrentExports: integerOption(options, 'maxConcurrentExports', 2, 1, 1000),
-        exportTimeoutMillis: integerOption(options, 'exportTimeoutMillis', 30_000, 1, MAX_TIMER_MILLIS),
-      },
-      this.#discards,
-    );
   }
 
   /**
@@ -334,6 +344,22 @@ export class SentrySpanProcessor implements HookRegistry, DiscardSource {
       return;
     }
     this.#batcher.enqueue(spans);
+  };
+
+  // `stream` and `otlp`: every finished span passes here as it ends (design decision 11).
+  readonly #onSpan = (span: ReadableSpanLike, isLocalRoot: boolean): void => {
+    // The children have left already: the root is all that is left of its transaction.
+    if (isLocalRoot && this.client.hasHooks('transactionEnd')) this.client.emit('transactionEnd', span, [span]);
+    if (this.#batcher.size >= this.#maxBufferedSpans) {
+      this.#discards.record(
+        'buffer_overflow',
+        'span',
+        1,
+        `${this.#maxBufferedSpans} finished spans are already waiting for export (maxBufferedSpans)`,
+      );
+      return;
+    }
+    this.#batcher.enqueue([span]);
   };
 }
 

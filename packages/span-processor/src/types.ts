@@ -13,6 +13,7 @@ import type {
   DiscardReason,
   HookRegistry,
   ReadableSpanLike,
+  SpansMode,
 } from '@otel-sentry/core';
 
 /**
@@ -57,6 +58,12 @@ export interface SpanExporterLike {
   shutdown(): Promise<void>;
   /** Sends whatever the exporter still holds. */
   forceFlush?(): Promise<void>;
+  /**
+   * How the exporter sends spans, when it says (`SentryEnvelopeExporter` does): in `stream`
+   * and `otlp` the processor hands each span on as it ends instead of assembling
+   * transactions. Absent or unknown: `transactions`.
+   */
+  readonly spans?: SpansMode | string | undefined;
 }
 
 /** Options of `SentrySpanProcessor`. Client options are used only when no `client` is given. */
@@ -69,6 +76,15 @@ export interface SentrySpanProcessorOptions extends ClientOptions {
    * Default: a client created with `createClient` from these options.
    */
   readonly client?: Client | undefined;
+  /**
+   * How spans leave: `'transactions'` (whole local-root transactions, after a short grace for
+   * late children), or `'stream'` / `'otlp'` (each span handed on as it ends; hooks still fire,
+   * `transactionEnd` when the root ends, with the root alone). Default: what the exporter says
+   * through its `spans` property (`SentryEnvelopeExporter`'s `spans` option), else
+   * `'transactions'`. Set it only for an exporter that cannot say (one wrapped in another);
+   * a value that contradicts the exporter's throws `InvalidOptionError`.
+   */
+  readonly spans?: SpansMode | undefined;
   /**
    * Most spans in one transaction, the root included (1..1000). Beyond it the earliest
    * started spans are kept and the rest counted as `buffer_overflow`. Default `1000`

@@ -44,8 +44,10 @@ function incoming(flags: TraceFlags, dsc?: Record<string, string> | 'empty', def
 }
 
 function setup(options: SentrySamplerOptions) {
-  const client = createClient({ env: false });
-  const sampler = new SentrySampler({ client, ...options });
+  // The rate is the client's: one given beside a client must be the client's own.
+  const { tracesSampleRate, ...rest } = options;
+  const client = createClient({ env: false, tracesSampleRate });
+  const sampler = new SentrySampler({ client, ...rest });
   h = createHarness({ client, sampler });
   return { sampler, tracer: h.tracer };
 }

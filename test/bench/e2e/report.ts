@@ -110,7 +110,8 @@ export function scenarioTable(trials: readonly TrialResult[], scenario: Scenario
     const lost = reasons
       .map((reason) => `${reason} ${fmt(median(deliveries.map((d) => d.lostPct[reason] ?? 0)), 1)}`)
       .join(', ');
-    const isOtlp = setupInfo(setup).wire === 'otlp';
+    // Plain OTel + OTLP sends no client reports; otel-sentry-otlp does (as envelopes beside OTLP).
+    const isOtlp = setupInfo(setup).wire === 'otlp' && !setup.startsWith('otel-sentry');
     rows.push([
       `${setup}${ts.length < trialsPerSetup(trials, scenario) ? ` (n=${ts.length})` : ''}`,
       `${fmt(median(ts.map((t) => t.max.reqPerSec)))}${median(ts.map((t) => t.serviceCpuPct)) < SATURATED_CPU_PCT ? ' †' : ''}`,

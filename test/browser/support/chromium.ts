@@ -19,6 +19,13 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SOURCES: Record<string, string> = {
   '@otel-sentry/core': join(ROOT, 'packages/core/src/index.ts'),
   '@otel-sentry/propagator': join(ROOT, 'packages/propagator/src/index.ts'),
+  '@otel-sentry/span-processor': join(ROOT, 'packages/span-processor/src/index.ts'),
+  '@otel-sentry/exporter': join(ROOT, 'packages/exporter/src/index.ts'),
+  '@otel-sentry/browser': join(ROOT, 'packages/browser/src/index.ts'),
+  // The exporter's platform imports, as its `browser` export condition picks them.
+  '#platform-transport': join(ROOT, 'packages/exporter/src/platform/fetch/fetch-transport.ts'),
+  '#platform-files': join(ROOT, 'packages/exporter/src/platform/no-files.ts'),
+  '#platform-otlp': join(ROOT, 'packages/exporter/src/platform/no-otlp.ts'),
 };
 
 // On a machine without Chromium the README's test command must still pass: the browser runs
@@ -90,7 +97,7 @@ export async function bundlePage(entry: string): Promise<Bundle> {
         {
           name: 'otel-sentry-sources',
           setup(build: EsbuildPluginBuild) {
-            build.onResolve({ filter: /^@otel-sentry\/(core|propagator)$/ }, (args) => {
+            build.onResolve({ filter: /^(@otel-sentry\/[a-z-]+|#platform-[a-z]+)$/ }, (args) => {
               const path = SOURCES[args.path];
               return path === undefined ? undefined : { path };
             });

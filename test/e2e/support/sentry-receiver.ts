@@ -2,7 +2,8 @@
  * A loopback "Sentry": an HTTP server that accepts envelopes at `/api/<project>/envelope/`,
  * keeps each one's raw text (to prove what never left) and parses it with the real Sentry
  * SDK's `parseEnvelope`. Create it with the `http` module the test loaded after registering
- * the HTTP instrumentation, and leave its port untraced.
+ * the HTTP instrumentation, and leave its port untraced. OTLP/HTTP JSON posted to
+ * `/api/<project>/integration/otlp/v1/traces` (`spans: 'otlp'`) is kept apart, in `otlp`.
  */
 import type * as Http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,16 @@ export interface ReceivedEnvelope {
   readonly raw: string;
 }
 
+/** One OTLP/HTTP request to Sentry's OTLP traces endpoint (`/api/<project>/integration/otlp/v1/traces`). */
+export interface ReceivedOtlp {
+  readonly path: string;
+  readonly headers: Http.IncomingHttpHeaders;
+  /** The `ExportTraceServiceRequest`, parsed. */
+  readonly body: { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> };
+  /** The status the receiver answered with. */
+  readonly status: number;
+}
+
 /** See the module comment. */
 export interface SentryReceiver {
   readonly port: number;
@@ -34,6 +45,10 @@ export interface SentryReceiver {
   readonly errors: unknown[];
   /** Payloads of every item of `type`, in arrival order. */
   payloads(type: string): Array<Record<string, unknown>>;
+  /** OTLP requests to the OTLP traces endpoint, in arrival order. */
+  readonly otlp: ReceivedOtlp[];
+  /** The status OTLP requests are answered with (the n-th request, from 0). Default 200. */
+  otlpStatus: (n: number) => number;
   close(): Promise<void>;
 }
 
@@ -57,6 +72,8 @@ function parse(body: Buffer): Pick<ReceivedEnvelope, 'headers' | 'items'> {
 export async function startSentryReceiver(http: typeof Http, projectId = 42): Promise<SentryReceiver> {
   const envelopes: ReceivedEnvelope[] = [];
   const errors: unknown[] = [];
+  const otlp: ReceivedOtlp[] = [];
+  const state = { otlpStatus: (_n: number) => 200 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,6 +81,14 @@ export async function startSentryReceiver(http: typeof Http, projectId = 42): Pr
       try {
         const raw = Buffer.concat(chunks);
         const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+        const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+        if (path.endsWith('/integration/otlp/v1/traces')) {
+          const status = state.otlpStatus(otlp.length);
+          otlp.push({ path, headers: req.headers, body: JSON.parse(body.toString('utf8')), status });
+          res.statusCode = status;
+          res.end('{}');
+          return;
+        }
         envelopes.push({
           path: new URL(req.url ?? '/', 'http://receiver').pathname,
           raw: body.toString('utf8'),
@@ -84,6 +109,13 @@ export async function startSentryReceiver(http: typeof Http, projectId = 42): Pr
     dsn: `http://publickey@127.0.0.1:${port}/${projectId}`,
     envelopes,
     errors,
+    otlp,
+    get otlpStatus() {
+      return state.otlpStatus;
+    },
+    set otlpStatus(status: (n: number) => number) {
+      state.otlpStatus = status;
+    },
     payloads: (type) => envelopes.flatMap((e) => e.items.filter((i) => i.type === type).map((i) => i.payload)),
     close: () =>
       new Promise<void>((resolve) => {

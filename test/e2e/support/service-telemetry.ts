@@ -22,7 +22,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { type Client, createClient } from '@otel-sentry/core';
-import { SentryEnvelopeExporter } from '@otel-sentry/exporter';
+import { SentryEnvelopeExporter, type SentryEnvelopeExporterOptions } from '@otel-sentry/exporter';
 import { SentryPropagator } from '@otel-sentry/propagator';
 import { SentrySampler, SentrySpanProcessor } from '@otel-sentry/span-processor';
 import { DiagRecorder } from './diag-recorder.js';
@@ -56,6 +56,8 @@ export interface ServiceTelemetry {
 export async function startServiceTelemetry(options: {
   readonly serviceName: string;
   readonly instrumentations: readonly Instrumentation[];
+  /** More exporter options (`spans`, ...). Default: none. */
+  readonly exporter?: Partial<SentryEnvelopeExporterOptions>;
 }): Promise<ServiceTelemetry> {
   const diag = new DiagRecorder().install();
   const untracedPorts = new Set<number>();
@@ -79,7 +81,7 @@ export async function startServiceTelemetry(options: {
   client.on('transactionEnd', (root) => {
     if ((root as { kind?: SpanKind }).kind === SpanKind.SERVER) serverTransactionEnds.push(root.spanContext().traceId);
   });
-  const exporter = new SentryEnvelopeExporter({ client, env: false });
+  const exporter = new SentryEnvelopeExporter({ client, env: false, ...options.exporter });
   const processor = new SentrySpanProcessor({ client, exporter });
   const sampler = new SentrySampler({ client });
   const hostId = new Promise<string>((resolve) => setTimeout(() => resolve(HOST_ID), DETECTOR_DELAY_MS));

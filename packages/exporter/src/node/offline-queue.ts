@@ -3,11 +3,18 @@
  * disk and resent on the next start or when the network returns. Bounded in count and
  * bytes; the oldest files are evicted first and counted. A file is claimed (renamed) before
  * it is resent and deleted once answered, so two senders never send it twice. Node only.
+ *
+ * Counting is exact under concurrency: stores enforce the bounds one at a time, and an
+ * evicted file counts only for the caller whose delete succeeded. A file is read back as an
+ * envelope before it is resent: one cut short by a crash or overwritten is not uploaded as it
+ * is — its whole items go on, what was damaged is counted, and a file that is no envelope at
+ * all is logged and deleted.
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { uuid4 } from '@otel-sentry/core';
+import { type EnvelopeItemHeaders, salvageEnvelope, serializeEnvelopeBytes, uuid4 } from '@otel-sentry/core';
+import { exporterDiag } from '../diag.js';
 import type { EnvelopeTransport } from '../types.js';
 
 /** Options of {@link OfflineQueue}. */
@@ -23,6 +30,11 @@ export interface OfflineQueueConfig {
   readonly onRejected: (body: Uint8Array, status: number) => void;
   /** Told of stored envelopes delivered. */
   readonly onDelivered: (body: Uint8Array) => void;
+  /**
+   * Told of the items of a stored file that could not be read whole (cut short, or a payload
+   * that is not JSON): they are not sent. Default: none (they are still logged).
+   */
+  readonly onDamaged?: ((items: readonly EnvelopeItemHeaders[]) => void) | undefined;
 }
 
 const SUFFIX = '.envelope';
@@ -32,6 +44,32 @@ export function defaultOfflineDir(projectId: string): string {
   return join(tmpdir(), 'otel-sentry-offline', projectId);
 }
 const CLAIMED = '.sending';
+
+/**
+ * What of a stored file may be resent: the file as it is when it reads back as a whole
+ * envelope (`whole`), else its whole items re-serialized; `undefined` when nothing of it can
+ * go. What is not whole is counted (`onDamaged`) and logged.
+ */
+function resendable(
+  name: string,
+  stored: Uint8Array,
+  onDamaged: ((items: readonly EnvelopeItemHeaders[]) => void) | undefined,
+): { body: Uint8Array; whole: boolean } | undefined {
+  const salvaged = salvageEnvelope(stored);
+  if (salvaged === undefined) {
+    exporterDiag.warn(`offline queue: ${name} is not an envelope (${stored.length} bytes); deleted unsent`);
+    return undefined;
+  }
+  const { envelope, damaged, complete } = salvaged;
+  if (damaged.length === 0 && complete) return { body: new Uint8Array(stored), whole: true };
+  if (damaged.length > 0) onDamaged?.(damaged);
+  exporterDiag.warn(
+    `offline queue: ${name} is damaged (${damaged.map((h) => h.type).join(', ') || 'unreadable items'} lost` +
+      `${complete ? '' : ', and whatever followed an unreadable item header'}); ` +
+      `${envelope.items.length} whole item(s) resent`,
+  );
+  return envelope.items.length === 0 ? undefined : { body: serializeEnvelopeBytes(envelope), whole: false };
+}
 
 /** See the module comment. */
 export class OfflineQueue {
@@ -45,6 +83,8 @@ export class OfflineQueue {
   #recovered = false;
   /** Bumped by every store, so a flush knows whether something arrived while it ran. */
   #stores = 0;
+  /** The bounds are enforced one store at a time: two at once would evict (and count) the same files. */
+  #bounds: Promise<void> = Promise.resolve();
 
   constructor(config: OfflineQueueConfig) {
     this.#c = config;
@@ -76,7 +116,9 @@ export class OfflineQueue {
       await writeFile(join(this.dir, name), body);
       this.#mayHoldFiles = true;
       this.#stores++;
-      await this.#enforceBounds();
+      const bounds = this.#bounds.then(() => this.#enforceBounds());
+      this.#bounds = bounds.catch(() => undefined);
+      await bounds;
       return true;
     } catch {
       return false;
@@ -99,10 +141,14 @@ export class OfflineQueue {
     for (let i = 0; i < names.length && (count > this.#c.maxEnvelopes || total > this.#c.maxBytes); i++) {
       const path = join(this.dir, names[i]!);
       const body = await readFile(path).catch(() => undefined);
-      await unlink(path).catch(() => undefined);
+      // Whoever deletes the file counts it: another process (or a flush) may have taken it.
+      const deleted = await unlink(path).then(
+        () => true,
+        () => false,
+      );
       count--;
       total -= sizes[i]!;
-      if (body !== undefined) this.#c.onEvict(body);
+      if (deleted && body !== undefined) this.#c.onEvict(body);
     }
   }
 
@@ -136,6 +182,7 @@ export class OfflineQueue {
   async #flush(): Promise<number> {
     const storesAtStart = this.#stores;
     let answered = 0;
+    let deleted = 0;
     let names: string[];
     try {
       await this.#mkdir();
@@ -153,11 +200,20 @@ export class OfflineQueue {
       } catch {
         continue; // another sender has it
       }
-      const body = await readFile(claimed).catch(() => undefined);
-      if (body === undefined) continue;
+      const stored = await readFile(claimed).catch(() => undefined);
+      if (stored === undefined) continue;
+      const readBack = resendable(name, stored, this.#c.onDamaged);
+      if (readBack === undefined) {
+        await unlink(claimed).catch(() => undefined);
+        deleted++;
+        continue;
+      }
+      const body = readBack.body;
+      // What was damaged is counted once: the file keeps only what is whole, should the send fail.
+      if (!readBack.whole) await writeFile(claimed, body).catch(() => undefined);
       let status: number;
       try {
-        status = (await this.#c.transport.send({ body: new Uint8Array(body) })).statusCode;
+        status = (await this.#c.transport.send({ body })).statusCode;
       } catch {
         await rename(claimed, path).catch(() => undefined); // network still down: keep it
         complete = false;
@@ -169,7 +225,7 @@ export class OfflineQueue {
       else this.#c.onRejected(body, status);
     }
     // Only a run that saw everything may say the folder is empty; a store during the run sets it again.
-    if (complete && names.length === answered && this.#stores === storesAtStart) this.#mayHoldFiles = false;
+    if (complete && names.length === answered + deleted && this.#stores === storesAtStart) this.#mayHoldFiles = false;
     return answered;
   }
 }

@@ -133,8 +133,8 @@ describe('on @opentelemetry/sdk-trace 3.x', () => {
   });
 
   it('is driven by SentrySampler as the provider sampler', () => {
-    const client = createClient({ env: false });
-    const sampler = new SentrySampler({ client, tracesSampleRate: 0 });
+    const client = createClient({ env: false, tracesSampleRate: 0 });
+    const sampler = new SentrySampler({ client });
     current = setup({ sampler, client });
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const sampledUpstream = setFrozenDsc(

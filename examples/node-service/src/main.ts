@@ -8,7 +8,7 @@
  * Set SENTRY_DSN to send them to your Sentry project instead.
  */
 
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -19,11 +19,6 @@ import { hookCalls, OUTBOX, sentry, tracer } from './telemetry.js';
 
 // Loaded after the instrumentation is registered, through `require`, so it is patched.
 const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
-
-// Only this run's envelopes (the exporter creates the folder again when it writes).
-for (const file of readdirSync(OUTBOX, { withFileTypes: true })) {
-  if (file.isFile()) rmSync(`${OUTBOX}${file.name}`);
-}
 
 function listen(server: import('node:http').Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));

@@ -3,6 +3,7 @@
  * `instrumentation.ts`. Imported before anything loads `http`, so the instrumentation can
  * patch it.
  */
+import { rmSync } from 'node:fs';
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -13,6 +14,8 @@ import { createSentrySetup } from '@otel-sentry/node';
 
 /** Where envelopes go when no DSN is set (design decision 7: nothing is lost while developing). */
 export const OUTBOX = new URL('../sentry-outbox/', import.meta.url).pathname;
+// Only this run's envelopes: emptied before the exporter exists (it writes a session at start).
+rmSync(OUTBOX, { recursive: true, force: true });
 
 // The client first, so the hooks below see everything, even the session the exporter starts
 // when it is built. SENTRY_DSN, SENTRY_RELEASE, SENTRY_ENVIRONMENT and

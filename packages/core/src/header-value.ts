@@ -55,9 +55,11 @@ let scratchWords: Uint32Array | undefined;
  */
 export function isPlainHeaderText(text: string): boolean {
   if (text.length > SCRATCH_BYTES) return false;
+  scratch ??= new Uint8Array(SCRATCH_BYTES);
+  scratchWords ??= new Uint32Array(scratch.buffer);
   // Locals, not the module's bindings, in the loop: V8 keeps them in registers.
-  const bytes = (scratch ??= new Uint8Array(SCRATCH_BYTES));
-  const words = (scratchWords ??= new Uint32Array(bytes.buffer));
+  const bytes = scratch;
+  const words = scratchWords;
   const n = encoder.encodeInto(text, bytes).written;
   // More bytes than characters, or fewer written: something past ASCII.
   if (n !== text.length) return false;

@@ -13,9 +13,21 @@
  */
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { trace } from '@opentelemetry/api';
-import type { HookRegistry, ReadableSpanLike, SentryEvent } from '@otel-sentry/core';
+import {
+  arrayOption,
+  failOption,
+  type HookRegistry,
+  optionsObject,
+  type ReadableSpanLike,
+  reportUnknownOptions,
+  type SentryEvent,
+  stringOption,
+} from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
 import type { AttributeMatcher, Integration, OwnershipRoutingOptions, OwnershipRule } from './types.js';
+
+const C = 'otel-sentry/ownership-routing';
+const KNOWN = new Set(['rules', 'key', 'fallbackTeam']);
 
 /** Most span ids whose team is remembered for tagging events (oldest forgotten first). */
 const MAX_REMEMBERED_SPANS = 10_000;
@@ -63,26 +75,26 @@ function compileMatcher(matcher: AttributeMatcher, where: string): Test {
     return (value) => typeof value === 'string' && re.test(value);
   }
   if (typeof matcher === 'number' || typeof matcher === 'boolean') return (value) => value === matcher;
-  throw new TypeError(`otel-sentry: ownership rule ${where} must be a string, number, boolean or RegExp`);
+  failOption(C, where, 'a string, number, boolean or RegExp', matcher);
 }
 
 function compileRule(rule: OwnershipRule, index: number): CompiledRule {
   if (typeof rule?.team !== 'string' || rule.team === '') {
-    throw new TypeError(`otel-sentry: ownership rule ${index} needs a non-empty "team"`);
+    failOption(C, `rules[${index}].team`, 'a non-empty team name', rule?.team);
   }
   const attributes: Array<readonly [string, Test]> = [];
   for (const [key, matcher] of Object.entries(rule.attributes ?? {})) {
-    attributes.push([key, compileMatcher(matcher, `${index} attribute "${key}"`)]);
+    attributes.push([key, compileMatcher(matcher, `rules[${index}].attributes[${JSON.stringify(key)}]`)]);
   }
   const compiled: CompiledRule = {
     team: rule.team,
-    route: rule.route === undefined ? undefined : compileMatcher(rule.route, `${index} "route"`),
-    scope: rule.scope === undefined ? undefined : compileMatcher(rule.scope, `${index} "scope"`),
-    name: rule.name === undefined ? undefined : compileMatcher(rule.name, `${index} "name"`),
+    route: rule.route === undefined ? undefined : compileMatcher(rule.route, `rules[${index}].route`),
+    scope: rule.scope === undefined ? undefined : compileMatcher(rule.scope, `rules[${index}].scope`),
+    name: rule.name === undefined ? undefined : compileMatcher(rule.name, `rules[${index}].name`),
     attributes,
   };
   if (!compiled.route && !compiled.scope && !compiled.name && attributes.length === 0) {
-    throw new TypeError(`otel-sentry: ownership rule ${index} has no criterion (route, scope, name or attributes)`);
+    failOption(C, `rules[${index}]`, 'a rule with a criterion (route, scope, name or attributes)', rule);
   }
   return compiled;
 }
@@ -105,12 +117,17 @@ interface StartedSpanFacts extends Span {
  * Creates the ownership-routing integration. Install it with `integration.setup(processor)`
  * (or a shared client); the returned function of `setup` removes it.
  *
- * @throws TypeError for a rule without a team or without any criterion.
+ * @throws InvalidOptionError (core) for an option that cannot work — a rule without a team or
+ * without any criterion, a matcher of the wrong type — naming it, what was given and what is
+ * expected. Unknown option names are reported through `diag`.
  */
 export function ownershipRouting(options: OwnershipRoutingOptions): OwnershipRouting {
-  const rules = (options?.rules ?? []).map(compileRule);
-  const key = options?.key ?? 'team';
-  const fallbackTeam = options?.fallbackTeam;
+  const o = optionsObject(C, options, '{ rules: [{ team, route }] }');
+  reportUnknownOptions(C, o, KNOWN);
+  const given = arrayOption<OwnershipRule>(C, 'rules', o.rules, () => true, 'an array of rules') ?? [];
+  const rules = given.map(compileRule);
+  const key = stringOption(C, 'key', o.key) ?? 'team';
+  const fallbackTeam = stringOption(C, 'fallbackTeam', o.fallbackTeam);
   // span id -> team: bounded, insertion-ordered, so the oldest entry is evicted first.
   const teams = new Map<string, string>();
 

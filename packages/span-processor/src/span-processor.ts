@@ -8,6 +8,7 @@ import {
   type Client,
   type ClientHooks,
   DEFAULT_SHUTDOWN_TIMEOUT_MILLIS,
+  describeValue,
   ensureSpanData,
   getFrozenDsc,
   getLocalRoot,
@@ -66,7 +67,7 @@ function resolveSpansMode(option: unknown, exporter: unknown): SpansMode {
   if (option === undefined) return advertised ?? 'transactions';
   if (typeof option !== 'string' || !(SPANS_MODES as readonly string[]).includes(option)) {
     throw new InvalidOptionError(
-      `otel-sentry: option "spans" must be one of ${SPANS_MODES.map((m) => `'${m}'`).join(', ')}, got ${String(option)}`,
+      `otel-sentry: option "spans" must be one of ${SPANS_MODES.map((m) => `'${m}'`).join(', ')}, got ${describeValue(option)}`,
     );
   }
   if (advertised !== undefined && advertised !== option) {

@@ -2,7 +2,7 @@ import { context, type DiagLogger, DiagLogLevel, diag, trace } from '@openteleme
 import { BasicTracerProvider, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createClient, InvalidOptionError } from '@otel-sentry/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SentrySampler, SentrySpanProcessor } from '../src/index.js';
+import { ownershipRouting, SentrySampler, SentrySpanProcessor } from '../src/index.js';
 
 function errorOf(fn: () => unknown): Error {
   try {
@@ -119,5 +119,26 @@ describe('SentrySampler options (issue 12)', () => {
     const lines = recordDiag();
     new SentrySampler({ env: false, tracesSamplerate: 0.5 } as never);
     expect(lines.some((l) => l.includes('"tracesSamplerate"'))).toBe(true);
+  });
+});
+
+describe('ownershipRouting options (issue 12)', () => {
+  it.each([
+    [{ rules: [{ team: '', route: '/x' }] }, 'option "rules[0].team" must be a non-empty team name, got ""'],
+    [
+      { rules: [{ team: 'a' }] },
+      'option "rules[0]" must be a rule with a criterion (route, scope, name or attributes)',
+    ],
+    [
+      { rules: [{ team: 'a', route: null }] },
+      'option "rules[0].route" must be a string, number, boolean or RegExp, got null',
+    ],
+    [{ rules: [{ team: 'a', attributes: { 'k.v': {} } }] }, 'option "rules[0].attributes["k.v"]" must be a string'],
+    [{ rules: { team: 'a' } }, 'option "rules" must be an array of rules, got an object'],
+    [{ rules: [], key: 5 }, 'option "key" must be a string, got 5'],
+  ])('%j fails at construction, naming the option', (options, message) => {
+    const error = errorOf(() => ownershipRouting(options as never));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error.message).toContain(message);
   });
 });

@@ -65,9 +65,11 @@ describe('isSafeHeaderText', () => {
         fc.array(unit, { maxLength: 12 }).map((a) => a.join('')),
         (text) => {
           const raw = [...text].every((c) => c === '\t' || (c >= ' ' && c <= '~'));
-          // A raw tab is a header byte; a decoded one (from `%09`) is a control character.
+          // A raw tab is a header byte; a decoded one (from `%09`) is a control character. The
+          // oracle puts a space where a raw tab stood (removing it would join `%` and `0a` into
+          // an escape the text does not hold).
           expect(isSafeHeaderText(text, 0, text.length)).toBe(
-            raw && !hasControlCharacter(percentDecode(text.replaceAll('\t', ''))),
+            raw && !hasControlCharacter(percentDecode(text.replaceAll('\t', ' '))),
           );
         },
       ),

@@ -75,20 +75,29 @@ interface TunnelHints {
 
 type RequestFunction = (options: RequestOptions) => ClientRequest;
 
-/** Everything derived from the options once, in the constructor. */
-interface Route {
+/**
+ * Without a proxy: the lean HTTP/1.1 pool and the request head up to `Content-Length`, built
+ * once (see `http1-pool.ts` for why these requests do not go through `http.request`).
+ */
+interface DirectRoute {
+  readonly kind: 'direct';
+  readonly pool: Http1Pool;
+  readonly head: string;
+}
+
+/** Through a proxy: `http.request` with the transport's own agent. */
+interface ProxyRoute {
+  readonly kind: 'proxy';
   readonly agent: HttpAgent;
   readonly request: RequestFunction;
-  /** Where the request goes (the target, or the proxy for `http:` targets behind a proxy). */
+  /** Where the request goes (the proxy for `http:` targets, the target inside a tunnel for `https:`). */
   readonly options: RequestOptions;
   /** Headers the route adds (`Host` and `Proxy-Authorization` for proxied `http:` targets). */
   readonly headers: Readonly<Record<string, string>>;
-  /**
-   * Without a proxy: the lean HTTP/1.1 pool and the request head up to `Content-Length`,
-   * built once (see `http1-pool.ts` for why requests do not go through `http.request`).
-   */
-  readonly direct?: { readonly pool: Http1Pool; readonly head: string } | undefined;
 }
+
+/** Everything derived from the options once, in the constructor. */
+type Route = DirectRoute | ProxyRoute;
 
 /** A proxy to open `CONNECT` tunnels through. */
 interface TunnelProxy {
@@ -284,18 +293,11 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
     throw new TypeError(`unsupported proxy protocol ${proxy.protocol}`);
   }
   const ca = certificateAuthorities(options.caCerts);
-  const pool: AgentOptions = {
-    keepAlive: true,
-    maxSockets,
-    scheduling: 'lifo',
-    timeout: idleSocketTimeoutMillis,
-  };
-  const tlsPool: HttpsAgentOptions = ca === undefined ? pool : { ...pool, ca };
   const path = `${target.pathname}${target.search}`;
-  const direct: RequestOptions = { method: 'POST', hostname: bareHostname(target), port: portOf(target), path };
   if (proxy === undefined) {
     const host = bareHostname(target);
-    const lean = {
+    return {
+      kind: 'direct',
       pool: new Http1Pool({
         host,
         port: portOf(target),
@@ -312,10 +314,14 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
       }),
       head: requestHead(path, target.host, fixedHeaders),
     };
-    return target.protocol === 'https:'
-      ? { agent: new HttpsAgent(tlsPool), request: httpsRequest, options: direct, headers: {}, direct: lean }
-      : { agent: new HttpAgent(pool), request: httpRequest, options: direct, headers: {}, direct: lean };
   }
+  const pool: AgentOptions = {
+    keepAlive: true,
+    maxSockets,
+    scheduling: 'lifo',
+    timeout: idleSocketTimeoutMillis,
+  };
+  const tlsPool: HttpsAgentOptions = ca === undefined ? pool : { ...pool, ca };
   const authorization = proxyAuthorization(proxy);
   const proxyIsTls = proxy.protocol === 'https:';
   const proxyHost = bareHostname(proxy);
@@ -328,12 +334,20 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
       options: proxyIsTls && ca !== undefined ? { ...toProxy, ca } : toProxy,
       authorization,
     };
-    return { agent: new TunnelAgent(tlsPool, tunnel), request: httpsRequest, options: direct, headers: {} };
+    const inTunnel: RequestOptions = { method: 'POST', hostname: bareHostname(target), port: portOf(target), path };
+    return {
+      kind: 'proxy',
+      agent: new TunnelAgent(tlsPool, tunnel),
+      request: httpsRequest,
+      options: inTunnel,
+      headers: {},
+    };
   }
   // Plain http through a proxy: the request goes to the proxy, with the absolute URL as path.
   const headers: Record<string, string> = { Host: target.host };
   if (authorization !== undefined) headers['Proxy-Authorization'] = authorization;
   return {
+    kind: 'proxy',
     agent: proxyIsTls ? new HttpsAgent(tlsPool) : new HttpAgent(pool),
     request: proxyIsTls ? httpsRequest : httpRequest,
     options: { ...toProxy, method: 'POST', path: `${target.origin}${path}` },
@@ -417,10 +431,10 @@ export class NodeHttpTransport implements PlatformTransport {
     const error = closedError();
     for (const abort of [...this.#inFlight]) abort(error);
     this.#waiting.length = 0;
-    if (!(this.#route instanceof Error)) {
-      this.#route.agent.destroy();
-      this.#route.direct?.pool.close();
-    }
+    const route = this.#route;
+    if (route instanceof Error) return;
+    if (route.kind === 'direct') route.pool.close();
+    else route.agent.destroy();
   }
 
   #send(route: Route, body: string | Uint8Array, suppressed: Context): Promise<TransportResponse> {
@@ -483,7 +497,7 @@ export class NodeHttpTransport implements PlatformTransport {
       // Only the `http.request` path (proxies) needs a header object per request; the direct
       // path appends to a request head built once.
       const headers: Record<string, string | number> =
-        route.direct === undefined
+        route.kind === 'proxy'
           ? { 'Content-Type': 'application/x-sentry-envelope', ...this.#headers, ...route.headers }
           : {};
       // A string body is written as it is: Node sends headers and body in one write, where a
@@ -492,8 +506,8 @@ export class NodeHttpTransport implements PlatformTransport {
       let payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
 
       const attempt = (): void => {
-        const direct = route.direct;
-        if (direct !== undefined) {
+        if (route.kind === 'direct') {
+          const direct = route;
           const head = `${direct.head}Content-Length: ${payloadBytes}\r\n${gzipped ? 'Content-Encoding: gzip\r\n' : ''}\r\n`;
           // A new socket is connected inside: suppressed, so a `net` instrumentation ignores it.
           exchange = context.with(suppressed, () => direct.pool.exchange(head, payload));

@@ -38,6 +38,7 @@ import {
 import { exporterDiag } from './diag.js';
 import {
   EnvelopeSender,
+  type EnvelopeSenderOptions,
   type OfflineStore,
   recordEnvelopeDrop,
   recordItemDrop,
@@ -110,6 +111,17 @@ function unref(timer: ReturnType<typeof setTimeout>): void {
 /** Resolves after `ms` (unref'd: a deadline must never keep the process alive on its own). */
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => unref(setTimeout(resolve, Math.max(0, ms))));
+}
+
+/** The retry settings of a sender to Sentry (envelopes or OTLP), from the options. */
+function retryPolicy(
+  o: ResolvedExporterOptions,
+): Pick<EnvelopeSenderOptions, 'maxRetries' | 'maxRetryDelayMillis' | 'backoff'> {
+  return {
+    maxRetries: o.maxRetries,
+    maxRetryDelayMillis: MAX_RETRY_DELAY_MILLIS,
+    backoff: { ...DEFAULT_BACKOFF, initialMs: o.retryInitialDelayMillis, maxMs: o.retryMaxDelayMillis },
+  };
 }
 
 /** A one-line account of undelivered envelopes, by item type: `3 transaction, 1 event`. */
@@ -222,9 +234,9 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
       maxQueueSize: o.maxQueueSize,
       maxQueueBytes: o.maxQueueBytes,
       maxConcurrent: this.#destination.kind === 'sentry' ? o.maxConcurrentRequests : 4,
-      maxRetries: this.#destination.kind === 'sentry' ? o.maxRetries : 0,
-      maxRetryDelayMillis: MAX_RETRY_DELAY_MILLIS,
-      backoff: { ...DEFAULT_BACKOFF, initialMs: o.retryInitialDelayMillis, maxMs: o.retryMaxDelayMillis },
+      ...retryPolicy(o),
+      // The outbox and Spotlight are local: a failure there does not get better by waiting.
+      ...(this.#destination.kind === 'sentry' ? {} : { maxRetries: 0 }),
       onResult: (envelope, result, delivered) => this.#afterSend(envelope, result, delivered),
       label: this.#destination.kind === 'sentry' ? 'Sentry' : this.#destination.kind,
     });
@@ -294,9 +306,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
         maxQueueSize: o.maxQueueSize,
         maxQueueBytes: o.maxQueueBytes,
         maxConcurrent: o.maxConcurrentRequests,
-        maxRetries: o.maxRetries,
-        maxRetryDelayMillis: MAX_RETRY_DELAY_MILLIS,
-        backoff: { ...DEFAULT_BACKOFF, initialMs: o.retryInitialDelayMillis, maxMs: o.retryMaxDelayMillis },
+        ...retryPolicy(o),
         onResult: (_request, _result, delivered) => {
           if (delivered) this.#stats.otlpRequestsSent++;
         },

@@ -13,9 +13,10 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiResolvedThrough } from './support/api-copies.js';
-import { browserTrace, runConcurrently, send, until } from './support/browser.js';
+import { browserTrace, send, until } from './support/browser.js';
 import { type Downstream, startDownstream } from './support/downstream.js';
 import { httpGet } from './support/http-get.js';
+import { expectOneTransactionPerRequest } from './support/one-transaction-per-request.js';
 import {
   errorsOf,
   isSpanOf,
@@ -26,9 +27,6 @@ import {
   transactionsOf,
 } from './support/sentry-events.js';
 import { HOST_ID, type ServiceTelemetry, startServiceTelemetry } from './support/service-telemetry.js';
-
-/** Late framework spans have had their grace (100 ms by default) when this has passed. */
-const AFTER_GRACE_MS = 250;
 
 let t: ServiceTelemetry;
 let downstream: Downstream;
@@ -218,43 +216,7 @@ describe('express 5 with @opentelemetry/instrumentation-express', () => {
   });
 
   it('60 requests, 10 in flight: exactly one transaction per request, each whole, errors linked into it', async () => {
-    const paths = ['/users/1', '/boom/2', '/handled/3', '/async-boom/4'];
-    const sent: Array<{ traceId: string; path: string }> = [];
-    const { results, maxInFlight } = await runConcurrently(60, 10, async (i) => {
-      const browser = browserTrace();
-      const path = paths[i % paths.length]!;
-      sent.push({ traceId: browser.traceId, path });
-      return (await send(port, path, { headers: browser.headers })).status;
-    });
-    expect(maxInFlight).toBe(10);
-    expect(results.filter((s) => s === 200)).toHaveLength(15);
-    const traces = sent.map((r) => r.traceId);
-    await until('every server transaction to end', () => traces.every((id) => t.serverTransactionEnds.includes(id)));
-    // Anything that would become a transaction of its own has had its chance to.
-    await new Promise((resolve) => setTimeout(resolve, AFTER_GRACE_MS));
-    await t.provider.forceFlush();
-    await until('every transaction and error at the receiver', () =>
-      sent.every(
-        (r) =>
-          transactionsOf(t.receiver, r.traceId).length > 0 &&
-          (r.path.startsWith('/users') || errorsOf(t.receiver, r.traceId).length > 0),
-      ),
-    );
-
-    const transactions = traces.reduce((n, id) => n + transactionsOf(t.receiver, id).length, 0);
-    expect({ requests: sent.length, transactions }).toEqual({ requests: 60, transactions: 60 });
-    expect(t.serverTransactionEnds.filter((id) => traces.includes(id))).toHaveLength(60);
-    for (const { traceId, path } of sent) {
-      const tx = onlyTransaction(traceId);
-      expect(strayParents(tx)).toEqual([]);
-      expect(tx.transaction).toBe(`GET ${path.replace(/\/\d+$/, '/:id')}`);
-      const errors = errorsOf(t.receiver, traceId);
-      expect(errors).toHaveLength(path.startsWith('/users') ? 0 : 1);
-      for (const error of errors) {
-        expect(isSpanOf(tx, error.contexts.trace.span_id)).toBe(true);
-        expect(error.exception.values[0].mechanism.handled).toBe(path.startsWith('/handled'));
-      }
-    }
+    await expectOneTransactionPerRequest(t, port, ['/users/1', '/boom/2', '/handled/3', '/async-boom/4']);
   });
 
   it('runs on one @opentelemetry/api, whatever each instrumentation brings', () => {

@@ -64,6 +64,7 @@ export function createSentryTransport(
     timeoutMillis: o.requestTimeoutMillis,
     compressionThreshold: o.compressionThreshold,
     maxSockets: o.maxConcurrentRequests,
+    pipelining: o.pipelining,
     proxy: o.proxy ?? proxyFromEnv(url, env),
     caCerts: o.caCerts,
   });
@@ -81,6 +82,7 @@ export function createOtlpTransport(
     timeoutMillis: o.requestTimeoutMillis,
     compressionThreshold: o.compressionThreshold,
     maxSockets: o.maxConcurrentRequests,
+    pipelining: o.pipelining,
     proxy: o.proxy ?? proxyFromEnv(endpoint.url, env),
     caCerts: o.caCerts,
   });

@@ -38,6 +38,7 @@ export const EXPORTER_DEFAULTS = {
   maxQueueSize: 10_000,
   maxQueueBytes: 64 * 1024 * 1024,
   maxConcurrentRequests: 256,
+  pipelining: 16,
   requestTimeoutMillis: 10_000,
   maxRetries: 3,
   retryInitialDelayMillis: DEFAULT_BACKOFF.initialMs,
@@ -71,6 +72,7 @@ const KNOWN = new Set<string>([
   'maxQueueSize',
   'maxQueueBytes',
   'maxConcurrentRequests',
+  'pipelining',
   'requestTimeoutMillis',
   'maxRetries',
   'retryInitialDelayMillis',
@@ -113,6 +115,7 @@ export interface ResolvedExporterOptions {
   readonly maxQueueSize: number;
   readonly maxQueueBytes: number;
   readonly maxConcurrentRequests: number;
+  readonly pipelining: number;
   readonly requestTimeoutMillis: number;
   readonly maxRetries: number;
   readonly retryInitialDelayMillis: number;
@@ -226,6 +229,7 @@ export function resolveExporterOptions(
     maxQueueSize: count('maxQueueSize', 1, 10_000_000),
     maxQueueBytes: count('maxQueueBytes', 1024, 2 ** 40),
     maxConcurrentRequests: count('maxConcurrentRequests', 1, 10_000),
+    pipelining: count('pipelining', 1, 1000),
     requestTimeoutMillis: millis('requestTimeoutMillis', 1),
     maxRetries: count('maxRetries', 0, 100),
     retryInitialDelayMillis: millis('retryInitialDelayMillis'),

@@ -67,6 +67,17 @@ export interface SentryEnvelopeExporterOptions {
    * Default `256`.
    */
   readonly maxConcurrentRequests?: number | undefined;
+  /**
+   * HTTP/1.1 pipelining on Node: most envelopes written on one connection before their
+   * answers are in. Only envelopes that leave in the same turn of the event loop share a
+   * connection this way (so a busy service sends a burst in one write instead of one write and
+   * one socket per envelope), and only on a connection that answered HTTP/1.1 keep-alive
+   * before. A server or proxy that leaves a pipelined request unanswered for 2 s, or closes
+   * with requests unanswered, turns it off for the exporter's life; unanswered requests are
+   * sent once more. `1` turns it off. Not used through a proxy, nor by the `fetch` transport.
+   * Default `16`.
+   */
+  readonly pipelining?: number | undefined;
   /** Timeout (ms) of one HTTP request; its socket is destroyed then. Default `10000`. */
   readonly requestTimeoutMillis?: number | undefined;
   /** Retries after a network error or 5xx, with exponential backoff and jitter. Default `3`. */

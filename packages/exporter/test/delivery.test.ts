@@ -57,6 +57,41 @@ describe('delivery at load', () => {
     await exporter.shutdown();
   });
 
+  it('envelopes share proven keep-alive connections (pipelining): a burst of 200 rides a few sockets, all delivered', async () => {
+    sink.respond = () => ({ status: 200 });
+    const pipelined = make({ shutdownTimeoutMillis: 10_000 });
+    const oneByOne = make({ shutdownTimeoutMillis: 10_000, pipelining: 1 });
+    try {
+      const connectionsOf = async (exporter: SentryEnvelopeExporter): Promise<number> => {
+        const before = sink.connections;
+        const { provider: p, tracer } = provider(exporter, {
+          batch: { maxExportBatchSize: 10_000, scheduledDelayMillis: 1 },
+        });
+        // One transaction first, so a connection has answered HTTP/1.1 keep-alive.
+        serverTransaction(tracer, 0);
+        await p.forceFlush();
+        await exporter.forceFlush();
+        for (let i = 0; i < 200; i++) serverTransaction(tracer, 0);
+        await p.forceFlush();
+        await exporter.forceFlush();
+        return sink.connections - before;
+      };
+      const withPipelining = await connectionsOf(pipelined);
+      const without = await connectionsOf(oneByOne);
+      expect(tally(sink.accepted).transactions).toBe(402);
+      expect(pipelined.pendingDiscards()).toEqual([]);
+      expect(oneByOne.pendingDiscards()).toEqual([]);
+      // One by one, the burst takes a socket per request in flight (the limit grows from 8 by
+      // 16 a step); pipelined, up to 16 share one, and new sockets open only while the proven
+      // ones are full.
+      expect(withPipelining).toBeLessThanOrEqual(8);
+      expect(withPipelining * 2).toBeLessThan(without);
+    } finally {
+      await pipelined.shutdown();
+      await oneByOne.shutdown();
+    }
+  });
+
   it('opens sockets gradually: a burst starts on a few connections, and more come step by step', async () => {
     sink.respond = () => ({ status: 200, delayMs: 300 });
     const exporter = make({ shutdownTimeoutMillis: 10_000 });

@@ -20,6 +20,12 @@ export interface PlatformTransportOptions {
   /** Most sockets (and so requests) open at once to the destination. */
   readonly maxSockets: number;
   /**
+   * Most requests written on one connection before their answers are in (HTTP/1.1
+   * pipelining of requests made in the same turn of the event loop). Node, direct routes
+   * only. Default 1: one at a time.
+   */
+  readonly pipelining?: number | undefined;
+  /**
    * An HTTP(S) proxy URL (`http://user:pass@proxy:3128`). Node only; `fetch` platforms use
    * their own proxy settings. Default: none (the exporter passes `HTTPS_PROXY`/`HTTP_PROXY`
    * unless `NO_PROXY` matches, as Sentry's Node transport does).

@@ -13,14 +13,21 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
 });
 
-/** A TCP server that answers every complete request with `answer(n)` (string chunks, written apart). */
-async function rawServer(answer: (n: number) => string[]): Promise<{ port: number; connections: () => number }> {
+/**
+ * A TCP server that answers every complete request with `answer(n)` (string chunks, written
+ * apart; `null`: no answer at all). Counts connections and the reads that carried requests.
+ */
+async function rawServer(
+  answer: (n: number) => string[] | null,
+): Promise<{ port: number; connections: () => number; reads: () => number }> {
   let connections = 0;
+  let reads = 0;
   let n = 0;
   const server = createServer((socket: Socket) => {
     connections++;
     let buffered = '';
     socket.on('data', (data) => {
+      reads++;
       buffered += data.toString('latin1');
       for (;;) {
         const end = buffered.indexOf('\r\n\r\n');
@@ -29,6 +36,7 @@ async function rawServer(answer: (n: number) => string[]): Promise<{ port: numbe
         if (buffered.length < end + 4 + length) return;
         buffered = buffered.slice(end + 4 + length);
         const chunks = answer(n++);
+        if (chunks === null) continue;
         chunks.forEach((chunk, i) => {
           setTimeout(() => {
             if (socket.writable) socket.write(chunk);
@@ -41,12 +49,25 @@ async function rawServer(answer: (n: number) => string[]): Promise<{ port: numbe
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, connections: () => connections };
+  return { port: (server.address() as AddressInfo).port, connections: () => connections, reads: () => reads };
 }
 
-function pool(port: number): Http1Pool {
-  return new Http1Pool({ host: '127.0.0.1', port, maxSockets: 4, idleTimeoutMillis: 1000 });
+function pool(port: number, pipelining = 1): Http1Pool {
+  return new Http1Pool({
+    host: '127.0.0.1',
+    port,
+    maxSockets: 4,
+    idleTimeoutMillis: 1000,
+    pipelining,
+    pipelineStallMillis: 200,
+  });
 }
+
+/** An answer that tells which request (by its order on the server) it belongs to, in a header the pool reads. */
+const numbered = (n: number): string[] => [
+  `HTTP/1.1 200 OK\r\nX-Sentry-Rate-Limits: ${n}\r\nContent-Length: 2\r\n\r\n{}`,
+];
+const order = (answers: Array<{ rateLimits: string | null }>): number[] => answers.map((a) => Number(a.rateLimits));
 
 const HEAD = 'POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n';
 
@@ -102,5 +123,89 @@ describe('Http1Pool', () => {
     p.close();
     await expect(p.exchange(HEAD, '{}').promise).rejects.toThrow(/closed/);
     expect(s.connections()).toBe(0);
+  });
+
+  describe('pipelining', () => {
+    it('sends the requests of one turn in one write on one proven socket, and matches answers in order', async () => {
+      const s = await rawServer(numbered);
+      const p = pool(s.port, 16);
+      // The first request proves the socket speaks HTTP/1.1 keep-alive; a fresh socket is not pipelined.
+      expect((await p.exchange(HEAD, '{}').promise).rateLimits).toBe('0');
+      const readsBefore = s.reads();
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => p.exchange(HEAD, '{}').promise));
+      expect(order(answers)).toEqual([1, 2, 3, 4, 5]);
+      expect(s.connections()).toBe(1);
+      expect(s.reads() - readsBefore).toBe(1);
+      p.close();
+    });
+
+    it('without pipelining, requests of one turn take one socket each', async () => {
+      const s = await rawServer(() => ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']);
+      const p = pool(s.port, 1);
+      await p.exchange(HEAD, '{}').promise;
+      await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      expect(s.connections()).toBe(3);
+      p.close();
+    });
+
+    it('caps the requests on one socket at `pipelining`, and opens another for the rest', async () => {
+      const s = await rawServer(() => ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']);
+      const p = pool(s.port, 2);
+      await p.exchange(HEAD, '{}').promise;
+      await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      expect(s.connections()).toBe(2);
+      p.close();
+    });
+
+    it('a server that answers only the first pipelined request: the rest are sent again, and pipelining stops', async () => {
+      // Requests 2 and 3 (the second and third of the pipelined batch) get no answer, like a
+      // proxy that answers the first request of a read and ignores the rest.
+      const s = await rawServer((n) => (n === 2 || n === 3 ? null : numbered(n)));
+      const p = pool(s.port, 16);
+      expect((await p.exchange(HEAD, '{}').promise).rateLimits).toBe('0');
+      const started = Date.now();
+      const answers = await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      // 1 answered in place; the other two came back on fresh sockets after the stall (200 ms here).
+      expect(order(answers).slice(0, 1)).toEqual([1]);
+      expect(order(answers).slice(1).sort()).toEqual([4, 5]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      expect(s.connections()).toBe(3);
+      // Pipelining is off now: two requests of one turn take two sockets.
+      await p.exchange(HEAD, '{}').promise;
+      const before = s.connections();
+      await Promise.all([1, 2].map(() => p.exchange(HEAD, '{}').promise));
+      expect(s.connections() - before).toBe(0);
+      expect(p.size).toBeGreaterThanOrEqual(2);
+      p.close();
+    });
+
+    it('a server that closes with pipelined requests unanswered: they are sent again on a new socket', async () => {
+      let first = true;
+      const server = createServer((socket: Socket) => {
+        let buffered = '';
+        socket.on('data', (data) => {
+          buffered += data.toString('latin1');
+          const count = buffered.split('POST ').length - 1;
+          const complete = buffered.endsWith('{}');
+          if (!complete) return;
+          if (first && count > 1) {
+            // Answer one, then hang up on the rest.
+            first = false;
+            socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+            return;
+          }
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'.repeat(count));
+          buffered = '';
+        });
+        socket.on('error', () => undefined);
+      });
+      servers.push(server);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const p = pool((server.address() as AddressInfo).port, 16);
+      await p.exchange(HEAD, '{}').promise;
+      const answers = await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
+      p.close();
+    });
   });
 });

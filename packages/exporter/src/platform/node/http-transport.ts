@@ -311,6 +311,7 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
             : undefined,
         maxSockets,
         idleTimeoutMillis: idleSocketTimeoutMillis,
+        pipelining: options.pipelining,
       }),
       head: requestHead(path, target.host, fixedHeaders),
     };

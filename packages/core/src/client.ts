@@ -61,6 +61,8 @@ export interface ClientOptions {
 /** Options after defaults and environment variables are applied. */
 export interface ResolvedClientOptions {
   readonly dsn: Dsn | undefined;
+  /** `dsn: ''` was given: nothing goes to Sentry on purpose (no warning about a missing DSN). */
+  readonly dsnDisabled: boolean;
   readonly release: string | undefined;
   readonly environment: string;
   /**
@@ -218,6 +220,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const environmentEnv = nonEmpty(env.SENTRY_ENVIRONMENT);
   const resolved: ResolvedClientOptions = Object.freeze({
     dsn,
+    dsnDisabled: options.dsn === '',
     release: optionalString('release', options.release) ?? nonEmpty(env.SENTRY_RELEASE),
     environment: environmentOption ?? environmentEnv ?? 'production',
     environmentSource: environmentOption !== undefined ? 'option' : environmentEnv !== undefined ? 'env' : 'default',

@@ -56,6 +56,7 @@ import {
 } from './options.js';
 import { type OtlpEndpoint, otlpEndpoint } from './otlp-endpoint.js';
 import { OtlpSpanSender } from './otlp-span-sender.js';
+import { warnNoDsnInProduction } from './production-warning.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { Scrubber } from './scrubber.js';
 import { SpanStreamer } from './span-streamer.js';
@@ -227,6 +228,13 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     const spotlightUrl = resolveSpotlightUrl(options.spotlight, env);
     this.#dsn = resolveDsn(options.dsn, co.dsn);
     this.#destination = this.#chooseDestination(options, o, spotlightUrl, env);
+    if (this.#destination.kind !== 'sentry') {
+      warnNoDsnInProduction(
+        env,
+        this.client.options.dsnDisabled,
+        this.#destination.outboxDir !== undefined ? `the local outbox ${this.#destination.outboxDir}` : 'Spotlight',
+      );
+    }
     this.#sender = new EnvelopeSender({
       transport: this.#destination.transport,
       rateLimits: this.#rateLimits,

@@ -15,7 +15,6 @@ import { SentryCompositePropagator } from './composite-propagator.js';
 import { installExitFlush } from './exit-flush.js';
 import { checkFirstTrace } from './first-trace-check.js';
 import { getTraceMetaTags } from './meta-tags.js';
-import { warnNoDsnInProduction } from './production-warning.js';
 import { checkSetupOptions } from './setup-options.js';
 import type { SentryNodeSetup, SentryNodeSetupOptions } from './types.js';
 
@@ -55,7 +54,7 @@ export function createSentrySetup(options: SentryNodeSetupOptions = {}): SentryN
       shutdownTimeoutMillis: o.shutdownTimeoutMillis,
       env: o.env,
     });
-  const exporter = new SentryEnvelopeExporter({ ...checked.exporter, client });
+  const exporter = new SentryEnvelopeExporter({ ...checked.exporter, client, env: o.env });
   const spanProcessor = new SentrySpanProcessor({ ...checked.spanProcessor, client, exporter });
   const sampler = new SentrySampler({ client, tracesSampler: o.tracesSampler });
   const sentryPropagator = new SentryPropagator({
@@ -68,12 +67,7 @@ export function createSentrySetup(options: SentryNodeSetupOptions = {}): SentryN
   let metaPropagator: SentryPropagator | undefined;
 
   const env = resolveEnv(o.env);
-  const deliberatelyNone = o.dsn === '';
-  warnNoDsnInProduction(
-    env,
-    client.options.dsn !== undefined || deliberatelyNone,
-    exporter.outboxDir !== undefined ? `the local outbox ${exporter.outboxDir}` : 'Spotlight',
-  );
+  // The exporter itself warns (once per process) when NODE_ENV=production and no DSN is set.
   if (checked.validate ?? env.NODE_ENV !== 'production') checkFirstTrace(client, sampler);
 
   let removeExitFlush: (() => void) | undefined;

@@ -177,7 +177,7 @@ describe('createSentrySetup', () => {
 });
 
 describe('no DSN in production (design decision 7)', () => {
-  const WARNED = Symbol.for('otel-sentry.node.no-dsn-warned');
+  const WARNED = Symbol.for('otel-sentry.no-dsn-warned');
   beforeEach(() => {
     delete (globalThis as Record<symbol, unknown>)[WARNED];
   });

@@ -6,19 +6,20 @@
  * This is the one place in the library code that writes to the console.
  */
 
-// Once per process, however many set-ups (or copies of this package) there are.
-const WARNED = Symbol.for('otel-sentry.node.no-dsn-warned');
+// Once per process, however many exporters (or copies of this package) there are.
+const WARNED = Symbol.for('otel-sentry.no-dsn-warned');
 
 /**
- * Warns on the console when `env.NODE_ENV` is `production` and `hasDsn` is false; `where`
- * says where the events go instead. Returns whether it warned (now, not earlier).
+ * Warns on the console, once per process, that events go to `where` (the outbox, Spotlight)
+ * instead of Sentry, when `env.NODE_ENV` is `production` and the DSN is not missing on
+ * purpose (`dsn: ''`). Returns whether it warned (now, not earlier).
  */
 export function warnNoDsnInProduction(
   env: Readonly<Record<string, string | undefined>>,
-  hasDsn: boolean,
+  onPurpose: boolean,
   where: string,
 ): boolean {
-  if (hasDsn || env.NODE_ENV !== 'production') return false;
+  if (onPurpose || env.NODE_ENV !== 'production') return false;
   const holder = globalThis as { [WARNED]?: boolean };
   if (holder[WARNED] === true) return false;
   holder[WARNED] = true;

@@ -18,6 +18,7 @@ describe('createClient', () => {
     const client = createClient({ env: false });
     expect(client.options).toEqual({
       dsn: undefined,
+      dsnDisabled: false,
       release: undefined,
       environment: 'production',
       environmentSource: 'default',
@@ -115,6 +116,8 @@ describe('createClient', () => {
     const env = { SENTRY_DSN: 'https://key@o1.ingest.example.com/17' };
     expect(createClient({ env }).options.dsn?.projectId).toBe('17');
     expect(createClient({ dsn: '', env }).options.dsn).toBeUndefined();
+    expect(createClient({ dsn: '', env }).options.dsnDisabled).toBe(true);
+    expect(createClient({ env }).options.dsnDisabled).toBe(false);
   });
 
   it('reads process.env by default', () => {

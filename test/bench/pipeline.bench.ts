@@ -8,7 +8,9 @@
  * - `otel-sentry`: `SentryPropagator`, `SentrySampler`, `SentrySpanProcessor`,
  *   `SentryEnvelopeExporter` on one client, over its Node transport;
  * - `otel-sentry (no wire)`: the same with a transport that answers at once without a
- *   socket, so the difference with the row above is what the wire costs.
+ *   socket, so the difference with the row above is what the wire costs;
+ * - `otel-sentry-otlp`: ours with `spans: 'otlp'` (OTLP/HTTP JSON batches to the DSN's OTLP
+ *   endpoint instead of one transaction envelope per trace).
  *
  * Each set-up runs in a child process pinned to CPU 1 (`taskset`, when present), sending to a
  * loopback receiver in another child on CPU 0. CPU time per trace is the child's own
@@ -25,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 
 const TRACES = Number(process.env.PIPELINE_TRACES ?? 20_000);
 const ROUNDS = Number(process.env.PIPELINE_ROUNDS ?? 5);
-const SETUPS = ['otel-otlp', 'otel-sentry', 'otel-sentry-no-wire'] as const;
+const SETUPS = ['otel-otlp', 'otel-sentry', 'otel-sentry-no-wire', 'otel-sentry-otlp'] as const;
 type Setup = (typeof SETUPS)[number];
 
 function hasTaskset(): boolean {
@@ -79,6 +81,7 @@ async function service(setup: Setup, port: number): Promise<void> {
     const exporter = new SentryEnvelopeExporter({
       client,
       ...(setup === 'otel-sentry-no-wire' ? { transport: { send: async () => ({ statusCode: 200 }) } } : {}),
+      ...(setup === 'otel-sentry-otlp' ? { spans: 'otlp' as const } : {}),
     });
     provider = new BasicTracerProvider({
       sampler: new SentrySampler({ client }),

@@ -10,6 +10,10 @@
 //                the runtime-neutral packages (core, propagator): an edge or worker runtime
 //   browser      `moduleResolution: bundler`, the DOM lib and no @types/node, sdk-trace-web and
 //                @otel-sentry/browser: a page
+//   app-esm      a whole app from the READMEs alone (scripts/check-app.mjs): an express backend
+//   app-cjs      via @otel-sentry/node, a page via @otel-sentry/browser in headless Chromium, a
+//                downstream service and a loopback Sentry receiver; one trace, the error linked
+//                to the replay, flushed on SIGTERM; as ESM and as CommonJS
 //
 // publint and Are-The-Types-Wrong (`check:packages`) read a package's metadata; they do not
 // compile its .d.ts files against each other, which is where `stripInternal` once removed
@@ -17,7 +21,8 @@
 // for source maps whose `sources` are in the tarball.
 //
 // Needs the packages built (`pnpm run build`) and the npm registry or a warm pnpm store.
-// KEEP_CONSUMERS_DIR=1 keeps the temporary folder (its path is printed).
+// KEEP_CONSUMERS_DIR=1 keeps the temporary folder (its path is printed); `--app-only` packs and
+// runs only the app check.
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -31,11 +36,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
+import { checkApp } from './check-app.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PNPM = ['-y', 'pnpm@10.34.8'];
 const say = (line) => console.log(`[check-consumers] ${line}`);
 const problems = [];
+const started = Date.now();
+const appOnly = process.argv.includes('--app-only');
 
 /** Versions the workspace itself resolves, so installs hit the store and test the same lines. */
 function workspaceVersion(name, from = 'packages/span-processor') {
@@ -199,7 +207,7 @@ const versionOf = (name) => {
   throw new Error(`no version for ${name}`);
 };
 
-for (const consumer of consumers) {
+for (const consumer of appOnly ? [] : consumers) {
   const dir = join(work, consumer.name);
   mkdirSync(join(dir, 'src'), { recursive: true });
   copyFileSync(join(root, 'scripts/consumers', consumer.source), join(dir, 'src/index.ts'));
@@ -253,10 +261,13 @@ for (const consumer of consumers) {
   say(`${consumer.name}: ok${consumer.run ? ' (compiled and ran)' : ' (type-checked)'}`);
 }
 
+// 3. The app, built from the READMEs alone against the same tarballs.
+problems.push(...(await checkApp({ work, tarballs, say })));
+
 if (process.env.KEEP_CONSUMERS_DIR === '1') say(`kept ${work}`);
 else rmSync(work, { recursive: true, force: true });
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-say('ok');
+say(`ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -21,6 +21,8 @@ const result: { replayId?: string | undefined; checkout?: Call; afterNavigation?
   errors: [],
 };
 
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+
 async function call(path: string): Promise<Call> {
   try {
     const response = await fetch(`${config.apiOrigin}${path}`, { method: 'POST' });
@@ -44,8 +46,11 @@ async function main(): Promise<void> {
   result.checkout = await call('/api/checkout');
   history.pushState({}, '', '/orders/42');
   result.afterNavigation = await call('/api/orders/42');
-  // Sends the page's transactions now, so the demo's receiver has them at once.
-  await sentry.forceFlush();
+  // The replay integration sends no replay shorter than 5 s (its `minReplayDuration`): the page
+  // stays that long (headless Chromium runs timers on virtual time: no real wait), then sends
+  // its transactions and what the replay recorded, so the demo's receiver has them at once.
+  await sleep(5_000);
+  await Promise.all([sentry.forceFlush(), Promise.race([Sentry.getReplay()?.flush(), sleep(2_000)])]);
 }
 
 main()

@@ -1,25 +1,24 @@
 /**
- * An express backend traced by OpenTelemetry and wired to Sentry by the three otel-sentry
- * plugins answers a few requests — a route with a parameter that calls a downstream
- * service, a JSON body, a thrown error, a handled error — then prints what it sent and exits.
+ * An express backend traced by OpenTelemetry and wired to Sentry by `@otel-sentry/node` (the
+ * sampler, propagator, span processor and exporter on one client) answers a few requests — a
+ * route with a parameter that calls a downstream service, a JSON body, a thrown error, a
+ * handled error — then prints what it sent and exits.
  *
  * With no SENTRY_DSN set, envelopes land in the local outbox folder (no network needed).
  * Set SENTRY_DSN to send them to your Sentry project instead.
  */
-import { rmSync } from 'node:fs';
 import type * as Http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Envelope } from '@otel-sentry/core';
 // app.js imports telemetry.js itself, so the instrumentations are set up before it loads express.
 import { createApp } from './app.js';
-import { client, exporter, OUTBOX, shutdown } from './telemetry.js';
+import { sentry } from './telemetry.js';
 
 const http = createRequire(import.meta.url)('node:http') as typeof Http;
 
-rmSync(OUTBOX, { recursive: true, force: true });
 const sent: Array<{ envelope: Envelope; status: number | undefined }> = [];
-client.on('afterSendEnvelope', (envelope, result) => sent.push({ envelope, status: result.statusCode }));
+sentry.client.on('afterSendEnvelope', (envelope, result) => sent.push({ envelope, status: result.statusCode }));
 
 /** The members of the events this demo prints. */
 interface SentEvent {
@@ -60,11 +59,13 @@ await call('GET', '/orders/7/refund');
 await call('POST', '/users/42/charge', { amount: 1999 });
 await call('GET', '/health');
 
-await shutdown();
+// Sends what is pending now, to print it; `flushOnExit()` (telemetry.ts) covers a service's exit.
+await sentry.shutdown();
 shop.close();
 inventory.close();
 
-const where = exporter.outboxDir === undefined ? 'to Sentry' : `to ${exporter.outboxDir}`;
+const outboxDir = sentry.exporter.outboxDir;
+const where = outboxDir === undefined ? 'to Sentry' : `to ${outboxDir}`;
 console.log(`\nenvelopes sent ${where}:`);
 for (const { envelope, status } of sent) {
   for (const item of envelope.items) {

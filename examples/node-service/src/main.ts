@@ -1,160 +1,146 @@
 /**
- * The main job: a service instrumented with OpenTelemetry and wired to Sentry by
- * `@otel-sentry/node` (the three plugins on one client) answers a request from a browser that
- * is recording a session replay. It calls a downstream service and fails on purpose; then we
- * read what would have gone to Sentry, and say what each line means.
+ * The main job: a page in headless Chromium (examples/browser-app: sdk-trace-web,
+ * `@otel-sentry/browser`, the `@sentry/browser` session replay) calls checkout-api, a service
+ * instrumented with OpenTelemetry and wired to Sentry by `@otel-sentry/node`, which calls the
+ * inventory service and then declines the card on purpose. The envelopes go to a Spotlight
+ * sidecar (Sentry's local receiver); the job reads back what Spotlight received and prints the
+ * trace across the services, the error and the replay it is linked to, and what each line means.
  *
- * With no SENTRY_DSN set, envelopes land in the local outbox folder (no network needed).
- * Set SENTRY_DSN to send them to your Sentry project instead.
+ * Without Chromium, a scripted client sends the page's requests with the same trace headers.
+ * Without Spotlight (`SENTRY_SPOTLIGHT=0`, or it cannot start), envelopes go to the outbox
+ * folder. With `SENTRY_DSN` set, they go to that Sentry project too.
  */
+import {
+  bundlePage,
+  findChromium,
+  type PageResult,
+  type PageServer,
+  runChromium,
+  runScriptedBrowser,
+  startPageServer,
+  writeToOutbox,
+} from './browser.js';
+import { fromOutbox, fromSpotlight } from './envelopes.js';
+import { printReport } from './report.js';
+import { connectSpotlight, SPOTLIGHT_DEFAULT_ORIGIN } from './spotlight.js';
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
-import { context, SpanStatusCode } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
-import { parseEnvelope, type SentryEvent } from '@otel-sentry/core';
-import { hookCalls, OUTBOX, sentry, tracer } from './telemetry.js';
+const started = Date.now();
+// Whatever happens, the job ends: nothing here should take more than a few seconds.
+setTimeout(() => {
+  console.error('\nThe main job did not finish within 60 s: stopped.');
+  process.exit(1);
+}, 60_000).unref();
 
-// Loaded after the instrumentation is registered, through `require`, so it is patched.
-const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+const chromium = findChromium();
+const bundle = chromium === undefined ? undefined : bundlePage();
+bundle?.catch(() => undefined); // awaited (and a failure reported) before Chromium starts
 
-function listen(server: import('node:http').Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
+// Spotlight first: the exporter reads SENTRY_SPOTLIGHT when telemetry.ts builds it.
+const spotlight = await connectSpotlight();
+const toSpotlight = 'url' in spotlight ? spotlight : undefined;
+process.env.SENTRY_SPOTLIGHT = toSpotlight?.url ?? 'false';
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
+// The service's own set-up, then the services (after it, so `http` is patched).
+const { hookCalls, OUTBOX, sentry, untracedPorts } = await import('./telemetry.js');
+const { startCheckoutApi, startInventory } = await import('./services.js');
+const inventory = await startInventory();
+const checkout = await startCheckoutApi(inventory.url);
 
-// A downstream service: it echoes the trace headers it received.
-const inventory = http.createServer((req, res) => {
-  res.setHeader('content-type', 'application/json');
-  res.end(
-    JSON.stringify({
-      sentryTrace: req.headers['sentry-trace'],
-      baggage: req.headers.baggage,
-      traceparent: req.headers.traceparent,
-    }),
-  );
-});
-const inventoryPort = await listen(inventory);
-
-// The service under observation.
-const checkout = http.createServer(async (_req, res) => {
-  const downstream = await get(`http://127.0.0.1:${inventoryPort}/stock/42`);
-  const span = tracer.startSpan('charge card');
-  const error = new Error('card declined: insufficient funds');
-  span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  span.end();
-  res.statusCode = 502;
-  res.end(downstream.body);
-});
-const checkoutPort = await listen(checkout);
-
-// The browser: a Sentry browser SDK recording replay 5f1c…, continuing its page-load trace.
-const replayId = '5f1c2d3e4a5b46c7a8b9c0d1e2f3a4b5';
-const browserHeaders = {
-  'sentry-trace': '771a43a4192642f0b136d5159a501700-b40ab5e5bb5d1f13-1',
-  baggage:
-    'sentry-trace_id=771a43a4192642f0b136d5159a501700,sentry-public_key=49d0f7386ad645858ae85020e393bef3,' +
-    'sentry-sample_rate=1,sentry-sample_rand=0.420017,sentry-sampled=true,sentry-release=web%401.4.2,' +
-    `sentry-environment=demo,sentry-replay_id=${replayId}`,
-};
-// The browser is not part of this process's traces: its request is sent untraced.
-const answer = await context.with(suppressTracing(context.active()), () =>
-  get(`http://127.0.0.1:${checkoutPort}/checkout/42`, browserHeaders),
-);
-const seenDownstream = JSON.parse(answer.body) as { sentryTrace: string; baggage: string; traceparent?: string };
-
-await sentry.shutdown();
-inventory.close();
-checkout.close();
-
-const short = (id: string | undefined) => (id ? `${id.slice(0, 8)}…` : '-');
-console.log(
-  `A browser recording session replay ${short(replayId)} calls checkout-api (trace ${short(browserHeaders['sentry-trace'])}).\n` +
-    'checkout-api calls the inventory service, then declines the card on purpose, so there is an error to link.\n' +
-    `The browser got ${answer.status}: that failure is the demo, not a problem of the set-up.`,
-);
-
-console.log('\n1. Trace headers on the call from checkout-api to inventory (propagation):');
-console.log(`  sentry-trace: ${seenDownstream.sentryTrace}`);
-console.log("                the browser's trace id, continued; the span id is checkout-api's outgoing call");
-console.log(`  baggage:      ${seenDownstream.baggage}`);
-console.log("                the browser's dynamic sampling context, byte for byte, with its replay id");
-if (seenDownstream.traceparent) {
-  console.log(`  traceparent:  ${seenDownstream.traceparent}`);
-  console.log('                the same trace in W3C form, for services without a Sentry SDK');
-}
-
-const counted = new Map<string, number>();
-for (const name of hookCalls) counted.set(name, (counted.get(name) ?? 0) + 1);
-const meaning: Record<string, string> = {
-  transactionStart: 'a local root span started: one per transaction (checkout-api, inventory)',
-  transactionEnd: 'a transaction is complete with all its spans, just before export',
-  beforeEnvelope: 'an envelope is about to leave: one per envelope below',
-};
-console.log('\n2. Hooks that fired on the shared client (client.on(name, callback)):');
-for (const [name, count] of counted) console.log(`  ${`${name} ×${count}`.padEnd(22)} ${meaning[name] ?? ''}`);
-
-console.log(`\n3. Envelopes written to ${sentry.exporter.outboxDir} (what Sentry would receive), in order:`);
-const files = readdirSync(OUTBOX)
-  .filter((file) => file.endsWith('.envelope'))
-  .sort();
-for (const file of files) {
-  let bytes = readFileSync(`${OUTBOX}${file}`);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-  const envelope = parseEnvelope(new Uint8Array(bytes));
-  for (const item of envelope?.items ?? []) {
-    const payload = item.payload as SentryEvent & Record<string, unknown>;
-    const type = String(item.headers.type);
-    if (type === 'transaction') {
-      console.log(
-        `  transaction "${payload.transaction}" (${payload.contexts?.trace?.op}, ${payload.spans?.length ?? 0} child spans)` +
-          ` trace=${short(envelope?.headers.trace?.trace_id)} replay=${short(envelope?.headers.trace?.replay_id)}`,
-      );
-    } else if (type === 'event') {
-      const exception = payload.exception?.values[0];
-      console.log(
-        `  error ${exception?.type}: ${exception?.value} → linked to replay ${short(payload.contexts?.replay?.replay_id as string | undefined)}`,
-      );
-    } else if (type === 'session') {
-      const session = payload as { status?: string; errors?: number };
-      console.log(
-        session.status === 'ok'
-          ? '  session (ok)        release health: the process session, opened when the exporter started'
-          : `  session (${session.status}, ${session.errors ?? 0} error) release health: that session, closed at shutdown with its errors counted`,
-      );
-    } else if (type === 'sessions') {
-      const aggregates = (payload as { aggregates?: Array<Record<string, number>> }).aggregates ?? [];
-      const sum = (key: string) => aggregates.reduce((n, a) => n + (a[key] ?? 0), 0);
-      console.log(
-        `  sessions            release health per request, aggregated by minute: ${sum('exited')} ok, ${sum('errored')} errored`,
-      );
-    } else {
-      console.log(`  ${type}`);
+// The server that hands the page its HTML and script, and passes the page's envelopes on
+// (to Spotlight, else into the outbox folder), as a Sentry `tunnel` would.
+let pageServer: PageServer | undefined;
+if (chromium !== undefined && bundle !== undefined) {
+  let sequence = 0;
+  pageServer = await startPageServer(bundle, checkout.url, async (body) => {
+    if (toSpotlight === undefined) {
+      writeToOutbox(OUTBOX, body, sequence++);
+      return;
     }
-  }
+    const response = await fetch(toSpotlight.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-sentry-envelope' },
+      body: new Uint8Array(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    await response.arrayBuffer();
+  });
+  untracedPorts.add(pageServer.port);
+}
+/** The page server, while the real page is the browser side. */
+let page = pageServer;
+
+// The browser side: the real page in Chromium, else the scripted client.
+let result: PageResult;
+let browser: string;
+try {
+  if (page === undefined || bundle === undefined) throw new Error('no Chromium');
+  await bundle.catch((error: unknown) => {
+    const first = (error as { errors?: Array<{ text?: string }> }).errors?.[0]?.text ?? (error as Error).message;
+    throw new Error(`examples/browser-app could not be bundled (${first})`);
+  });
+  result = await runChromium(chromium!, `${page.origin}/`);
+  const version = /HeadlessChrome\/(\d+)/.exec(page.userAgent ?? '')?.[1] ?? '';
+  browser = `headless Chromium ${version} runs examples/browser-app (sdk-trace-web, @otel-sentry/browser, @sentry/browser replay)`;
+} catch (error) {
+  const why =
+    chromium === undefined
+      ? 'no Chromium found: install it (apt-get install chromium) or set CHROMIUM=<path> for the real page'
+      : `Chromium could not run the page: ${String((error as Error).message).split('\n')[0]}`;
+  page = undefined;
+  result = await runScriptedBrowser(checkout.url);
+  browser = `a scripted client sends the page's requests with its trace headers (${why})`;
+}
+const real = page !== undefined;
+// In CI (.ci/run), a Chromium that is there but cannot run the page is a failure, not a fallback.
+if (!real && chromium !== undefined && (process.env.CI === 'true' || process.env.CI === '1')) process.exitCode = 1;
+
+// Everything this process holds is sent now (flushOnExit would do it at exit).
+await sentry.shutdown();
+const serviceEnvelopes = hookCalls.filter((name) => name === 'beforeEnvelope').length;
+await toSpotlight?.waitFor(serviceEnvelopes + (page?.envelopes ?? 0), 3_000);
+await Promise.all([pageServer?.close(), checkout.close(), inventory.close(), toSpotlight?.stop()]);
+
+const dsn = Boolean(process.env.SENTRY_DSN);
+let where: string;
+if (toSpotlight === undefined) {
+  where = `the outbox folder ${OUTBOX} (no Spotlight: ${'reason' in spotlight ? spotlight.reason : ''})`;
+} else if (toSpotlight.startedHere) {
+  where = `a Spotlight sidecar started for this run on ${toSpotlight.origin} (stopped again at the end)`;
+} else {
+  where = `your Spotlight on ${toSpotlight.origin}: open it to browse this run`;
 }
 
+console.log(
+  `otel-sentry main job: one checkout in a browser, traced across two services and linked to a session replay.\n` +
+    `   browser       ${browser}\n` +
+    `   checkout-api  ${checkout.url}: OpenTelemetry's HTTP instrumentation, wired to Sentry by @otel-sentry/node\n` +
+    `   inventory     ${inventory.url}: the downstream service checkout-api calls, traced the same way\n` +
+    `   envelopes     ${dsn ? "to your Sentry project (SENTRY_DSN; the page's stay local), and a copy to " : 'to '}${where}\n` +
+    "The page's checkout call gets 502 on purpose: checkout-api declines the card, so there is an error to link to the replay.",
+);
+
+printReport({
+  realBrowser: real,
+  fromSpotlight: toSpotlight !== undefined,
+  envelopes: toSpotlight ? fromSpotlight(toSpotlight.received) : fromOutbox(OUTBOX),
+  replayId: result.replayId,
+  hops: { checkout: checkout.received.get('/api/checkout'), inventory: inventory.received.get('/stock/42') },
+  services: new Map([
+    [Number(new URL(checkout.url).port), 'checkout-api'],
+    [Number(new URL(inventory.url).port), 'inventory'],
+  ]),
+  hookCalls,
+});
+
+const spotlightStep =
+  toSpotlight?.startedHere === false
+    ? `  - Browse this run in Spotlight's UI: ${toSpotlight.origin}`
+    : `  - Browse it in Spotlight's UI: run npx @spotlightjs/spotlight in another terminal (UI on ${SPOTLIGHT_DEFAULT_ORIGIN}),\n` +
+      '    then npx -y pnpm@10.34.8 start again: the job sends to the Spotlight it finds there';
 console.log(`
 What to do next:
+${spotlightStep}${real ? '' : '\n  - Run the real page: install Chromium (apt-get install chromium), or set CHROMIUM=<path to it>'}
   - Send it to your Sentry project: SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<project> npx -y pnpm@10.34.8 start
-  - Look at it locally: start Spotlight (npx @spotlightjs/spotlight, UI on http://localhost:8969),
-    then SENTRY_SPOTLIGHT=1 npx -y pnpm@10.34.8 start
-  - Wire your own service in one call: packages/node/README.md (NodeSDK or a bare provider)
-  - See it from express: npx -y pnpm@10.34.8 --filter @otel-sentry/example-express-backend start`);
+  - Wire your own service in one call: packages/node/README.md; a page: packages/browser/README.md
+  - The same from express: npx -y pnpm@10.34.8 --filter @otel-sentry/example-express-backend start
+(the job took ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -75,6 +75,8 @@ console.log(
 );
 
 const profRoot = cpuProf ? mkdtempSync(join(tmpdir(), 'otel-sentry-e2e-prof-')) : undefined;
+/** Requests the profiled trial of each scenario served, to put its profile per request. */
+const profiledRequests = new Map<string, number>();
 const receiver = await startPinned({
   cpu: LOAD_CPU,
   nodeArgs: [],
@@ -128,9 +130,10 @@ try {
     for (const scenario of config.scenarios) {
       const cpuProfDir = join(profRoot, scenario);
       mkdirSync(cpuProfDir, { recursive: true });
-      await attempt(`profile ${scenario} ${cpuProf} (--cpu-prof, not in the tables)`, () =>
+      const trial = await attempt(`profile ${scenario} ${cpuProf} (--cpu-prof, not in the tables)`, () =>
         runTrial(receiver, cpuProf, scenario, 0, { ...config, cpuProfDir }),
       );
+      if (trial) profiledRequests.set(scenario, trial.handled);
     }
   }
 } finally {
@@ -171,9 +174,13 @@ if (profRoot && cpuProf) {
     const summary = summarizeProfiles(join(profRoot, scenario));
     if (summary.files === 0) continue;
     const busyPct = (summary.busyMicros / (summary.busyMicros + summary.idleMicros)) * 100;
+    const served = profiledRequests.get(scenario);
     lines.push(
       '',
-      `## CPU profile: ${cpuProf}, ${scenario} (${summary.files} profile(s), ${(summary.busyMicros / 1000).toFixed(0)} ms busy, ${busyPct.toFixed(0)} % of samples not idle)`,
+      `## CPU profile: ${cpuProf}, ${scenario} (${summary.files} profile(s), ${(summary.busyMicros / 1000).toFixed(0)} ms busy, ${busyPct.toFixed(0)} % of samples not idle` +
+        (served
+          ? `, ${served} requests: ${(summary.busyMicros / served).toFixed(0)} µs busy per request, start-up included)`
+          : ')'),
       '',
       'Top 25 functions by self time:',
       '',

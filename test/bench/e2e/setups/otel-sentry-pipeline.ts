@@ -1,18 +1,20 @@
 /**
- * The otel-sentry set-up with a chosen way to send spans, shared by `otel-sentry-stream` and
- * `otel-sentry-otlp`: wired as `otel-sentry.ts` is (one client, `SentrySampler`, W3C trace
- * context + W3C baggage + `SentryPropagator`, `SentrySpanProcessor` in front of
- * `SentryEnvelopeExporter`, DSN to the receiver), with the exporter's `spans` option set.
- * The span processor reads the mode from the exporter. In `otlp` mode the spans go to the
- * OTLP endpoint derived from the DSN (`/api/<run>/integration/otlp/v1/traces` on the
- * receiver); errors, sessions and client reports still go as envelopes.
+ * The otel-sentry set-ups (`otel-sentry`, `otel-sentry-stream`, `otel-sentry-otlp`), wired as
+ * a user following the README wires them: `createSentrySetup` from `@otel-sentry/node` (one
+ * client; `SentrySampler`; W3C trace context + `SentryPropagator`, W3C baggage left off as by
+ * default; `SentrySpanProcessor` in front of `SentryEnvelopeExporter`, DSN to the receiver),
+ * on a bare `BasicTracerProvider` with the HTTP instrumentation, with the exporter's `spans`
+ * option set. In `otlp` mode the spans go to the OTLP endpoint derived from the DSN
+ * (`/api/<run>/integration/otlp/v1/traces` on the receiver); errors, sessions and client
+ * reports still go as envelopes.
  *
- * Loads the packages' built `dist` as `otel-sentry.ts` does (`E2E_PACKAGES_DIR` honoured).
+ * Loads the packages' built `dist` through the workspace (`@otel-sentry/*`), or, when
+ * `E2E_PACKAGES_DIR` is set, from `<dir>/<name>/dist/esm/index.js`: a snapshot build, for
+ * benchmarking while the workspace's `dist` is being rebuilt.
  */
 import { pathToFileURL } from 'node:url';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
@@ -22,17 +24,12 @@ import { RootCounter, readSetupConfig, registerSetup, within } from './setup-api
 /** Installs the pipeline with `spans` and registers the set-up handle. */
 export async function installOtelSentry(spans: SpansMode): Promise<void> {
   const packagesDir = process.env.E2E_PACKAGES_DIR;
-  const load = (name: string): Promise<unknown> =>
-    import(packagesDir ? pathToFileURL(`${packagesDir}/${name}/dist/esm/index.js`).href : `@otel-sentry/${name}`);
-  const { createClient } = (await load('core')) as typeof import('@otel-sentry/core');
-  const { SentryEnvelopeExporter } = (await load('exporter')) as typeof import('@otel-sentry/exporter');
-  const { SentryPropagator } = (await load('propagator')) as typeof import('@otel-sentry/propagator');
-  const { SentrySampler, SentrySpanProcessor } = (await load(
-    'span-processor',
-  )) as typeof import('@otel-sentry/span-processor');
+  const { createSentrySetup } = (await import(
+    packagesDir ? pathToFileURL(`${packagesDir}/node/dist/esm/index.js`).href : '@otel-sentry/node'
+  )) as typeof import('@otel-sentry/node');
 
   const config = readSetupConfig();
-  const client = createClient({
+  const sentry = createSentrySetup({
     dsn: config.dsn,
     release: config.release,
     environment: config.environment,
@@ -40,20 +37,15 @@ export async function installOtelSentry(spans: SpansMode): Promise<void> {
     // The same bounded wait the Sentry SDK set-ups get from `Sentry.flush(timeout)`.
     shutdownTimeoutMillis: config.flushMs,
     env: false,
+    exporter: { spans },
   });
-  const exporter = new SentryEnvelopeExporter({ client, spans });
-  const processor = new SentrySpanProcessor({ client, exporter });
   const counter = new RootCounter();
   const provider = new BasicTracerProvider({
-    sampler: new SentrySampler({ client }),
-    spanProcessors: [processor, counter],
+    sampler: sentry.sampler,
+    spanProcessors: [...sentry.spanProcessors, counter],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new SentryPropagator({ client })],
-    }),
-  );
+  propagation.setGlobalPropagator(sentry.textMapPropagator);
   trace.setGlobalTracerProvider(provider);
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation()] });
 

@@ -1,60 +1,8 @@
 /**
- * Set-up 3, `otel-sentry`: OpenTelemetry with the three otel-sentry plugins on one shared
- * client, wired as `examples/node-service/src/telemetry.ts` wires them: `SentrySampler`,
- * W3C trace context + W3C baggage + `SentryPropagator`, `SentrySpanProcessor` in front of
- * `SentryEnvelopeExporter` (DSN to the receiver), `sessionMode` default.
- *
- * Loads the packages' built `dist` through the workspace (`@otel-sentry/*`), or, when
- * `E2E_PACKAGES_DIR` is set, from `<dir>/<name>/dist/esm/index.js`: a snapshot build, for
- * benchmarking while the workspace's `dist` is being rebuilt.
+ * Set-up 3, `otel-sentry`: OpenTelemetry with the otel-sentry plugins as `@otel-sentry/node`
+ * wires them (see `otel-sentry-pipeline.ts`), sending transactions (`spans: 'transactions'`,
+ * the default): one envelope per sampled root.
  */
+import { installOtelSentry } from './otel-sentry-pipeline.js';
 
-import { pathToFileURL } from 'node:url';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { RootCounter, readSetupConfig, registerSetup, within } from './setup-api.js';
-
-const packagesDir = process.env.E2E_PACKAGES_DIR;
-const load = (name: string): Promise<unknown> =>
-  import(packagesDir ? pathToFileURL(`${packagesDir}/${name}/dist/esm/index.js`).href : `@otel-sentry/${name}`);
-const { createClient } = (await load('core')) as typeof import('@otel-sentry/core');
-const { SentryEnvelopeExporter } = (await load('exporter')) as typeof import('@otel-sentry/exporter');
-const { SentryPropagator } = (await load('propagator')) as typeof import('@otel-sentry/propagator');
-const { SentrySampler, SentrySpanProcessor } = (await load(
-  'span-processor',
-)) as typeof import('@otel-sentry/span-processor');
-
-const config = readSetupConfig();
-const client = createClient({
-  dsn: config.dsn,
-  release: config.release,
-  environment: config.environment,
-  tracesSampleRate: config.sampleRate,
-  // The same bounded wait the Sentry SDK set-ups get from `Sentry.flush(timeout)`.
-  shutdownTimeoutMillis: config.flushMs,
-  env: false,
-});
-const exporter = new SentryEnvelopeExporter({ client });
-const processor = new SentrySpanProcessor({ client, exporter });
-const counter = new RootCounter();
-const provider = new BasicTracerProvider({
-  sampler: new SentrySampler({ client }),
-  spanProcessors: [processor, counter],
-});
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(
-  new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new SentryPropagator({ client })],
-  }),
-);
-trace.setGlobalTracerProvider(provider);
-registerInstrumentations({ tracerProvider: provider, instrumentations: [new HttpInstrumentation()] });
-
-registerSetup({
-  flush: (timeoutMs) => within(provider.forceFlush(), timeoutMs),
-  sampledRoots: () => counter.count,
-});
+await installOtelSentry('transactions');

@@ -188,8 +188,8 @@ export const PIPELINE_STALL_MILLIS = 2000;
 
 /** One request of the pool, from `exchange` until it settles. */
 interface Pending {
-  readonly request: string;
-  readonly body: Buffer | undefined;
+  readonly head: string;
+  readonly body: string | Buffer;
   /** Sent once more already (a connection lost before its answer). */
   retried: boolean;
   response: Http1Response | undefined;
@@ -263,8 +263,8 @@ export class Http1Pool {
     let pending: Pending | undefined;
     const promise = new Promise<Http1Response>((resolve, reject) => {
       const p: Pending = {
-        request: typeof body === 'string' ? head + body : head,
-        body: typeof body === 'string' ? undefined : body,
+        head,
+        body,
         retried: false,
         response: undefined,
         done: false,
@@ -313,8 +313,11 @@ export class Http1Pool {
         setImmediate(this.#flush);
       }
     }
-    c.socket.write(p.request, p.body === undefined ? 'utf8' : 'latin1');
-    if (p.body !== undefined) c.socket.write(p.body);
+    // Two chunks of one corked write: `head + body` would copy the body once more (a flat
+    // string for the socket) for every envelope.
+    c.socket.write(p.head, 'latin1');
+    if (typeof p.body === 'string') c.socket.write(p.body, 'utf8');
+    else c.socket.write(p.body);
   }
 
   readonly #flush = (): void => {

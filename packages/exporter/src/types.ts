@@ -69,12 +69,13 @@ export interface SentryEnvelopeExporterOptions {
   readonly maxConcurrentRequests?: number | undefined;
   /**
    * HTTP/1.1 pipelining on Node: most envelopes written on one connection before their
-   * answers are in. Only envelopes that leave in the same turn of the event loop share a
-   * connection this way (so a busy service sends a burst in one write instead of one write and
-   * one socket per envelope), and only on a connection that answered HTTP/1.1 keep-alive
-   * before. A server or proxy that leaves a pipelined request unanswered for 2 s, or closes
-   * with requests unanswered, turns it off for the exporter's life; unanswered requests are
-   * sent once more. `1` turns it off. Not used through a proxy, nor by the `fetch` transport.
+   * answers are in. New envelopes join a connection that has answered HTTP/1.1 keep-alive
+   * before while it has room, and those of one turn of the event loop leave in one write, so
+   * a busy service sends a burst over a few sockets and a few writes instead of one of each
+   * per envelope. A server or proxy that leaves a pipelined request unanswered for 2 s after
+   * answering the one before, or closes with requests unanswered, turns it off for the
+   * exporter's life; the unanswered envelopes are sent once more (Sentry drops a repeated
+   * event id). `1` turns it off. Not used through a proxy, nor by the `fetch` transport.
    * Default `16`.
    */
   readonly pipelining?: number | undefined;

@@ -5,7 +5,8 @@
  * - added to a tally that {@link DiscardCounter.take} drains (`takeDiscards()`),
  * - emitted on the client as the `discardedEvent` hook, so an exporter sharing the client
  *   can put it in its next client report,
- * - logged through diag: a warning the first time a reason/category pair is seen, debug after.
+ * - logged through diag: a warning the first time a reason/category pair is seen; later ones
+ *   are only counted (a sampler drops on most requests: no string is built per drop).
  */
 import type { Client, DataCategory, DiscardReason } from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
@@ -16,9 +17,13 @@ export const DISCARDED_EVENT_HOOK = 'discardedEvent';
 
 export class DiscardCounter {
   readonly #client: Client;
-  // Keyed by `reason:category`: a handful of keys at most, so the tally stays tiny.
-  #tally = new Map<string, { reason: DiscardReason; category: DataCategory; quantity: number }>();
-  readonly #warned = new Set<string>();
+  // By reason, then category: a handful of lines at most, so the tally stays tiny, and a
+  // drop costs two lookups, no key string.
+  #tally = new Map<
+    DiscardReason,
+    Map<DataCategory, { reason: DiscardReason; category: DataCategory; quantity: number }>
+  >();
+  readonly #warned = new Map<DiscardReason, Set<DataCategory>>();
 
   constructor(client: Client) {
     this.#client = client;
@@ -26,16 +31,25 @@ export class DiscardCounter {
 
   record(reason: DiscardReason, category: DataCategory, quantity: number, why: string): void {
     if (!(quantity > 0)) return;
-    const key = `${reason}:${category}`;
-    const line = this.#tally.get(key);
-    if (line === undefined) this.#tally.set(key, { reason, category, quantity });
+    let byCategory = this.#tally.get(reason);
+    if (byCategory === undefined) {
+      byCategory = new Map();
+      this.#tally.set(reason, byCategory);
+    }
+    const line = byCategory.get(category);
+    if (line === undefined) byCategory.set(category, { reason, category, quantity });
     else line.quantity += quantity;
 
-    if (this.#warned.has(key)) {
-      processorDiag.debug(`dropped ${quantity} ${category} (${reason}): ${why}`);
-    } else {
-      this.#warned.add(key);
-      processorDiag.warn(`dropped ${quantity} ${category} (${reason}): ${why}; later drops of this kind log at debug`);
+    let warned = this.#warned.get(reason);
+    if (warned === undefined) {
+      warned = new Set();
+      this.#warned.set(reason, warned);
+    }
+    if (!warned.has(category)) {
+      warned.add(category);
+      processorDiag.warn(
+        `dropped ${quantity} ${category} (${reason}): ${why}; later drops of this kind are only counted`,
+      );
     }
     if (this.#client.hasHooks(DISCARDED_EVENT_HOOK)) {
       this.#client.emit(DISCARDED_EVENT_HOOK, reason, category, quantity);
@@ -44,7 +58,8 @@ export class DiscardCounter {
 
   take(): DiscardedEvents[] {
     if (this.#tally.size === 0) return [];
-    const out = [...this.#tally.values()];
+    const out: DiscardedEvents[] = [];
+    for (const byCategory of this.#tally.values()) out.push(...byCategory.values());
     this.#tally = new Map();
     return out;
   }

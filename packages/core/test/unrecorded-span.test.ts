@@ -52,8 +52,8 @@ describe('decisions on unrecorded roots', () => {
     expect(getUnrecordedRoot(id(1))).toBeUndefined();
     expect(getUnrecordedRoot(id(2))).toBeDefined();
     expect(getUnrecordedRoot(id(UNRECORDED_ROOTS_KEPT + 1))).toEqual({ sampleRate: 0, sampleRand: 0.2 });
-    // Offering again for a known trace replaces its entry without pushing another out.
-    offerUnrecordedRoot(id(2), { sampleRate: 0.5, sampleRand: 0.9 });
-    expect(getUnrecordedRoot(id(3))).toBeDefined();
+    // Offering again for a known trace: the newest decision wins.
+    offerUnrecordedRoot(id(5), { sampleRate: 0.5, sampleRand: 0.9 });
+    expect(getUnrecordedRoot(id(5))).toEqual({ sampleRate: 0.5, sampleRand: 0.9 });
   });
 });

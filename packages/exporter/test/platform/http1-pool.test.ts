@@ -237,5 +237,17 @@ describe('Http1Pool', () => {
       expect(s.connections()).toBe(connections);
       expect(p.size).toBe(0);
     });
+
+    it('skips an interim answer (100 Continue) and matches the final one to its request', async () => {
+      // One chunk: the test server writes the chunks of an answer apart, which would let the
+      // next request's answer overtake this one's final part.
+      const s = await rawServer((n) => (n === 1 ? [`HTTP/1.1 100 Continue\r\n\r\n${numbered(n)[0]}`] : numbered(n)));
+      const p = pool(s.port, 16);
+      await p.exchange(HEAD, '{}').promise;
+      const answers = await Promise.all([1, 2].map(() => p.exchange(HEAD, '{}').promise));
+      expect(order(answers)).toEqual([1, 2]);
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+      p.close();
+    });
   });
 });

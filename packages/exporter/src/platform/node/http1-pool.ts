@@ -408,6 +408,12 @@ export class Http1Pool {
           this.#lose(c, new Error('malformed HTTP response'), 'protocol');
           return;
         }
+        if (head.statusCode < 200 && head.statusCode !== 101) {
+          // An interim answer (100 Continue, 103 Early Hints): the final one follows for the
+          // same request. Taken for the final one, it would shift every answer behind it.
+          c.text = c.text.slice(end + 4);
+          continue;
+        }
         c.parsed = { ...head, headEnd: end + 4 };
         p.response = { statusCode: head.statusCode, rateLimits: head.rateLimits, retryAfter: head.retryAfter };
         if (head.bodyMode === 'close' || !head.keepAlive) c.closing = true;

@@ -46,6 +46,7 @@ export {
   setSentryTraceFlags,
 } from './context.js';
 export { type DetachReason, getDetachReason } from './detached-transaction.js';
+export { type DiscardedCount, DiscardTally } from './discard-tally.js';
 export {
   type DynamicSamplingContext,
   deriveSampleRand,

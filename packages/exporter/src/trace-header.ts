@@ -52,6 +52,7 @@ export function traceDscOf(root: ReadableSpanLike, inputs: () => DscInputs): Fro
 }
 
 interface CachedHeader {
+  readonly frozen: FrozenDsc;
   readonly replayId: string | undefined;
   readonly header: DynamicSamplingContext;
 }
@@ -62,17 +63,13 @@ interface CachedHeader {
 // JSON.stringify down its slow path. Not a WeakMap keyed by DSC: an entry per trace costs the
 // garbage collector more than building the header again does.
 const RECENT_HEADERS = 4;
-const recentDsc: Array<FrozenDsc | undefined> = new Array(RECENT_HEADERS).fill(undefined);
-const recentHeader: Array<CachedHeader | undefined> = new Array(RECENT_HEADERS).fill(undefined);
+const recent: Array<CachedHeader | undefined> = new Array(RECENT_HEADERS).fill(undefined);
 let nextSlot = 0;
 
 /** The envelope `trace` header: the frozen DSC with the current replay id beside it. */
 export function traceHeader(frozen: FrozenDsc, replayId: string | undefined): DynamicSamplingContext {
-  for (let i = 0; i < RECENT_HEADERS; i++) {
-    if (recentDsc[i] === frozen) {
-      const cached = recentHeader[i]!;
-      if (cached.replayId === replayId) return cached.header;
-    }
+  for (const cached of recent) {
+    if (cached?.frozen === frozen && cached.replayId === replayId) return cached.header;
   }
   const dsc = frozen.dsc;
   const copy: Record<string, string> = {};
@@ -80,8 +77,7 @@ export function traceHeader(frozen: FrozenDsc, replayId: string | undefined): Dy
   for (const key in dsc) if (key !== 'replay_id' && dsc[key] !== undefined) copy[key] = dsc[key]!;
   if (replayId !== undefined) copy.replay_id = replayId;
   const header = Object.freeze(copy);
-  recentDsc[nextSlot] = frozen;
-  recentHeader[nextSlot] = { replayId, header };
+  recent[nextSlot] = { frozen, replayId, header };
   nextSlot = (nextSlot + 1) % RECENT_HEADERS;
   return header;
 }

@@ -8,7 +8,7 @@
  * - logged through diag: a warning the first time a reason/category pair is seen; later ones
  *   are only counted (a sampler drops on most requests: no string is built per drop).
  */
-import type { Client, DataCategory, DiscardReason } from '@otel-sentry/core';
+import { type Client, type DataCategory, type DiscardReason, DiscardTally } from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
 import type { DiscardedEvents } from './types.js';
 
@@ -17,12 +17,7 @@ export const DISCARDED_EVENT_HOOK = 'discardedEvent';
 
 export class DiscardCounter {
   readonly #client: Client;
-  // By reason, then category: a handful of lines at most, so the tally stays tiny, and a
-  // drop costs two lookups, no key string.
-  #tally = new Map<
-    DiscardReason,
-    Map<DataCategory, { reason: DiscardReason; category: DataCategory; quantity: number }>
-  >();
+  readonly #tally = new DiscardTally();
   readonly #warned = new Map<DiscardReason, Set<DataCategory>>();
 
   constructor(client: Client) {
@@ -31,14 +26,7 @@ export class DiscardCounter {
 
   record(reason: DiscardReason, category: DataCategory, quantity: number, why: string): void {
     if (!(quantity > 0)) return;
-    let byCategory = this.#tally.get(reason);
-    if (byCategory === undefined) {
-      byCategory = new Map();
-      this.#tally.set(reason, byCategory);
-    }
-    const line = byCategory.get(category);
-    if (line === undefined) byCategory.set(category, { reason, category, quantity });
-    else line.quantity += quantity;
+    this.#tally.add(reason, category, quantity);
 
     let warned = this.#warned.get(reason);
     if (warned === undefined) {
@@ -57,10 +45,9 @@ export class DiscardCounter {
   }
 
   take(): DiscardedEvents[] {
-    if (this.#tally.size === 0) return [];
-    const out: DiscardedEvents[] = [];
-    for (const byCategory of this.#tally.values()) out.push(...byCategory.values());
-    this.#tally = new Map();
+    if (this.#tally.isEmpty) return [];
+    const out = this.#tally.lines();
+    this.#tally.clear();
     return out;
   }
 }

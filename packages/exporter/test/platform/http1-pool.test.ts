@@ -56,7 +56,6 @@ function pool(port: number, pipelining = 1): Http1Pool {
   return new Http1Pool({
     host: '127.0.0.1',
     port,
-    maxSockets: 4,
     idleTimeoutMillis: 1000,
     pipelining,
     pipelineStallMillis: 200,

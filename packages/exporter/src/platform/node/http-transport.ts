@@ -1,13 +1,15 @@
 /**
- * The Node platform transport: POSTs envelopes with `node:http` / `node:https`.
+ * The Node platform transport: POSTs envelopes over keep-alive sockets of its own — the lean
+ * HTTP/1.1 pool of `http1-pool.ts` for a direct route, `node:http` / `node:https` with an
+ * agent of its own through a proxy.
  *
  * Why not `fetch` on Node: this transport runs inside the host application, so it must cost
  * the host as little as possible and never hold resources it does not need. Here it gets:
  *
- * - its own keep-alive agent (never the global one): at most `maxSockets` sockets, reused LIFO
- *   so the warm ones stay in use, unref'd while idle, and destroyed after
- *   {@link IDLE_SOCKET_TIMEOUT_MILLIS} idle (sooner when the server announces a shorter
- *   `Keep-Alive: timeout=`), so an idle service keeps no socket open;
+ * - its own sockets (never the global agent's): at most `maxSockets` requests out at once,
+ *   sockets reused LIFO so the warm ones stay in use (pipelined on a direct route, see
+ *   `pipelining`), unref'd while idle, and destroyed after {@link IDLE_SOCKET_TIMEOUT_MILLIS}
+ *   idle, so an idle service keeps no socket open;
  * - every request run with OpenTelemetry tracing suppressed, so `instrumentation-http` neither
  *   traces the exporter's own requests nor injects headers into them;
  * - gzip (async `node:zlib`, off the main thread) above `compressionThreshold`;
@@ -309,7 +311,6 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
                 ...(ca === undefined ? {} : { ca }),
               }
             : undefined,
-        maxSockets,
         idleTimeoutMillis: idleSocketTimeoutMillis,
         pipelining: options.pipelining,
       }),

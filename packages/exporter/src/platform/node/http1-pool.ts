@@ -44,8 +44,6 @@ export interface Http1PoolOptions {
   readonly port: number;
   /** `https:`: TLS with these options (servername, ca). Absent: plain TCP. */
   readonly tls?: ConnectionOptions | undefined;
-  /** Most sockets open at once. */
-  readonly maxSockets: number;
   /** How long (ms) an idle socket stays in the pool. */
   readonly idleTimeoutMillis: number;
   /**
@@ -256,8 +254,8 @@ export class Http1Pool {
   }
 
   /**
-   * Sends `head` + `body` on a pooled socket. The caller bounds concurrency (at most
-   * `maxSockets` exchanges at once) and the deadline (`abort`).
+   * Sends `head` + `body` on a pooled socket. The caller bounds concurrency (the exchanges at
+   * once, and so the sockets: never more than exchanges) and the deadline (`abort`).
    */
   exchange(head: string, body: string | Buffer): Http1Exchange {
     let pending: Pending | undefined;
@@ -416,7 +414,8 @@ export class Http1Pool {
         }
         c.parsed = { ...head, headEnd: end + 4 };
         p.response = { statusCode: head.statusCode, rateLimits: head.rateLimits, retryAfter: head.retryAfter };
-        if (head.bodyMode === 'close' || !head.keepAlive) c.closing = true;
+        // (A body delimited by close is never keep-alive.)
+        if (!head.keepAlive) c.closing = true;
         // An HTTP/1.1 keep-alive answer: later batches may pipeline on this socket.
         else if (c.text.charCodeAt(7) === 49) c.pipelinable = true;
       }

@@ -17,6 +17,7 @@ import {
   InvalidOptionError,
   objectOption,
   optionsObject,
+  pickClientOptions,
   reportUnknownOptions,
 } from '@otel-sentry/core';
 import { SentryEnvelopeExporter } from '@otel-sentry/exporter';
@@ -117,20 +118,7 @@ export function createSentryBrowserSetup(options: SentryBrowserSetupOptions = {}
   const doc = o.document ?? page.document;
   const events = o.window ?? (page.document !== undefined ? page.window : undefined);
 
-  const client =
-    given ??
-    createClient({
-      dsn: o.dsn,
-      release: o.release,
-      environment: o.environment,
-      tracesSampleRate: o.tracesSampleRate,
-      orgId: o.orgId,
-      strictTraceContinuation: o.strictTraceContinuation,
-      sendDefaultPii: o.sendDefaultPii,
-      sdk: o.sdk,
-      shutdownTimeoutMillis: o.shutdownTimeoutMillis,
-      env: o.env,
-    });
+  const client = given ?? createClient(pickClientOptions(o as Record<string, unknown>));
   const exporter = new SentryEnvelopeExporter({ ...o.exporter, client });
   const spanProcessor = new SentrySpanProcessor({ client, exporter });
   const sampler = new SentrySampler({ client, tracesSampler: o.tracesSampler });

@@ -6,7 +6,7 @@
  * own value while the others follow the client's (a DSC naming one project while the
  * exporter sends to another).
  */
-import { type Client, type ClientOptions, createClient, isClient } from './client.js';
+import { CLIENT_OPTION_NAMES, type Client, type ClientOptions, createClient, isClient } from './client.js';
 import { type Dsn, dsnToString } from './dsn.js';
 import { describeValue, failOption, InvalidOptionError } from './option-checks.js';
 
@@ -17,18 +17,22 @@ export function clientOption(component: string, value: unknown): Client | undefi
   return value;
 }
 
-// Every client option but `env`, in the order messages name them.
-const BESIDE_CLIENT: readonly (keyof ClientOptions)[] = [
-  'dsn',
-  'release',
-  'environment',
-  'tracesSampleRate',
-  'orgId',
-  'strictTraceContinuation',
-  'sendDefaultPii',
-  'sdk',
-  'shutdownTimeoutMillis',
-];
+// Every client option but `env` (it says where defaults are read from), in the order
+// messages name them.
+const BESIDE_CLIENT = [...CLIENT_OPTION_NAMES].filter((name) => name !== 'env') as (keyof ClientOptions)[];
+
+/**
+ * The client options among `options` (those named in `names`, by default all of
+ * {@link CLIENT_OPTION_NAMES}) that are set, to build a client from when none was given.
+ */
+export function pickClientOptions(
+  options: Readonly<Record<string, unknown>>,
+  names: Iterable<string> = CLIENT_OPTION_NAMES,
+): ClientOptions {
+  const picked: Record<string, unknown> = {};
+  for (const name of names) if (options[name] !== undefined) picked[name] = options[name];
+  return picked as ClientOptions;
+}
 
 // A DSN as messages may show it: never its secret.
 function shownDsn(dsn: Dsn | undefined): string {

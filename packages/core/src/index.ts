@@ -31,7 +31,7 @@ export {
   type ResolvedClientOptions,
   resolveEnv,
 } from './client.js';
-export { checkOptionsBesideClient, clientOption } from './client-option.js';
+export { checkOptionsBesideClient, clientOption, pickClientOptions } from './client-option.js';
 export {
   getDeferredDecision,
   getDynamicSamplingContext,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClient, InvalidOptionError, isClient, resolveEnv } from '../src/client.js';
+import { pickClientOptions } from '../src/client-option.js';
 import { SDK_NAME, SDK_VERSION } from '../src/version.js';
 
 const DSN = 'https://abc123@o4242.ingest.sentry.io/17';
@@ -194,5 +195,21 @@ describe('resolveEnv', () => {
     expect(resolveEnv({ SENTRY_RELEASE: 'r' })).toEqual({ SENTRY_RELEASE: 'r' });
     expect(resolveEnv(false)).toEqual({});
     expect(resolveEnv(undefined)).toBe(process.env);
+  });
+});
+
+describe('pickClientOptions', () => {
+  it('keeps the client options that are set, of the names asked for', () => {
+    const options = {
+      dsn: 'https://k@o1.ingest.example.com/2',
+      release: undefined,
+      sdk: { name: 'x', version: '1' },
+      other: 1,
+    };
+    expect(pickClientOptions(options)).toEqual({
+      dsn: 'https://k@o1.ingest.example.com/2',
+      sdk: { name: 'x', version: '1' },
+    });
+    expect(pickClientOptions(options, ['dsn', 'release'])).toEqual({ dsn: 'https://k@o1.ingest.example.com/2' });
   });
 });

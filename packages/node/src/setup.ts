@@ -7,7 +7,7 @@
  * registers nothing global itself, so it works with either, and beside other OpenTelemetry code.
  */
 import type { Context } from '@opentelemetry/api';
-import { createClient, resolveEnv } from '@otel-sentry/core';
+import { createClient, pickClientOptions, resolveEnv } from '@otel-sentry/core';
 import { SentryEnvelopeExporter } from '@otel-sentry/exporter';
 import { SentryPropagator } from '@otel-sentry/propagator';
 import { SentrySampler, SentrySpanProcessor } from '@otel-sentry/span-processor';
@@ -40,20 +40,7 @@ import type { SentryNodeSetup, SentryNodeSetupOptions } from './types.js';
 export function createSentrySetup(options: SentryNodeSetupOptions = {}): SentryNodeSetup {
   const checked = checkSetupOptions(options);
   const o = checked.options;
-  const client =
-    checked.client ??
-    createClient({
-      dsn: o.dsn,
-      release: o.release,
-      environment: o.environment,
-      tracesSampleRate: o.tracesSampleRate,
-      orgId: o.orgId,
-      strictTraceContinuation: o.strictTraceContinuation,
-      sendDefaultPii: o.sendDefaultPii,
-      sdk: o.sdk,
-      shutdownTimeoutMillis: o.shutdownTimeoutMillis,
-      env: o.env,
-    });
+  const client = checked.client ?? createClient(pickClientOptions(o as Record<string, unknown>));
   const exporter = new SentryEnvelopeExporter({ ...checked.exporter, client, env: o.env });
   const spanProcessor = new SentrySpanProcessor({ ...checked.spanProcessor, client, exporter });
   const sampler = new SentrySampler({ client, tracesSampler: o.tracesSampler });

@@ -14,6 +14,7 @@ import {
   createClient,
   functionOption,
   optionsObject,
+  pickClientOptions,
   reportUnknownOptions,
 } from '@otel-sentry/core';
 import type { ReplayIdSource, SentryPropagatorOptions, TracePropagationTarget } from './types.js';
@@ -58,9 +59,7 @@ export function resolvePropagatorOptions(input: SentryPropagatorOptions | undefi
     checkOptionsBesideClient(C, options, given);
     client = given;
   } else {
-    const clientOptions: Record<string, unknown> = {};
-    for (const name of CLIENT_OPTIONS) if (options[name] !== undefined) clientOptions[name] = options[name];
-    client = createClient(clientOptions);
+    client = createClient(pickClientOptions(options, CLIENT_OPTIONS));
   }
   return {
     client,

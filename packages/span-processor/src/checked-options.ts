@@ -9,11 +9,11 @@
 import {
   CLIENT_OPTION_NAMES,
   type Client,
-  type ClientOptions,
   checkOptionsBesideClient,
   clientOption,
   createClient,
   optionsObject,
+  pickClientOptions,
   reportUnknownOptions,
 } from '@otel-sentry/core';
 
@@ -40,7 +40,5 @@ export function checkedOptions(
     checkOptionsBesideClient(component, options, given);
     return { options, client: given };
   }
-  const clientOptions: Record<string, unknown> = {};
-  for (const name of CLIENT_OPTION_NAMES) if (options[name] !== undefined) clientOptions[name] = options[name];
-  return { options, client: createClient(clientOptions as ClientOptions) };
+  return { options, client: createClient(pickClientOptions(options)) };
 }

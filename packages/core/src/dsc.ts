@@ -85,6 +85,45 @@ function readDsc(header: HeaderValue, check: boolean): DynamicSamplingContext | 
 }
 
 /**
+ * Whether `text` is members with nothing around them (no whitespace, no `;` properties): what
+ * {@link freezeDsc} writes and what nearly every SDK sends, so what nearly every frozen DSC
+ * holds. Such a list splits on `,` and `=` alone.
+ */
+function isBareMemberList(text: string): boolean {
+  return text.indexOf(' ') === -1 && text.indexOf('\t') === -1 && text.indexOf(';') === -1;
+}
+
+/**
+ * {@link readDsc} of frozen bytes (checked, and within the W3C limits) that
+ * {@link isBareMemberList}: the same result, without the general scanner's budget and
+ * per-member callback. A DSC is read once per sampled trace (the
+ * sampler's rate, the envelope's trace header), so this is on the hot path.
+ */
+function readBareMembers(text: string): DynamicSamplingContext | undefined {
+  let dsc: Record<string, string> | undefined;
+  const n = text.length;
+  let eq = -1;
+  for (let start = 0; start < n; ) {
+    let end = text.indexOf(',', start);
+    if (end === -1) end = n;
+    // Searched again only once passed: linear over the whole text.
+    if (eq < start) {
+      eq = text.indexOf('=', start);
+      if (eq === -1) break;
+    }
+    if (eq < end && eq - start > 7 && eq + 1 < end && text.startsWith(SENTRY_BAGGAGE_PREFIX, start)) {
+      const value = percentDecode(text.slice(eq + 1, end));
+      if (value !== '') {
+        dsc ??= newDscObject();
+        setEntry(dsc, text.slice(start + 7, eq), value);
+      }
+    }
+    start = end + 1;
+  }
+  return dsc === undefined ? undefined : Object.freeze(dsc);
+}
+
+/**
  * Writes a DSC as `sentry-` baggage members in its key order, percent-encoding values.
  * Keys with an undefined or empty value are skipped, and so are keys that are not baggage
  * tokens (they would break the list) and values holding a control character or DEL (every
@@ -154,7 +193,10 @@ class LazyFrozenDsc implements FrozenDsc {
 
   get dsc(): DynamicSamplingContext {
     // Parsing waits until somebody reads the DSC: most hops only re-send the bytes.
-    this.#dsc ??= readDsc(this.baggage, false) ?? EMPTY_DSC;
+    // Frozen bytes were read within the W3C limits (or written by freezeDsc within them), so
+    // a bare list of them splits without the scanner's budget.
+    this.#dsc ??=
+      (isBareMemberList(this.baggage) ? readBareMembers(this.baggage) : readDsc(this.baggage, false)) ?? EMPTY_DSC;
     return this.#dsc;
   }
 }

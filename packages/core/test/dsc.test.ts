@@ -432,6 +432,28 @@ describe('DSC properties', () => {
     );
   });
 
+  it('a frozen bare member list (no whitespace, no properties) is read as the general scanner reads it, order included', () => {
+    // The frozen DSC's lazy parse takes a shortcut for such lists; the scanner is the reference.
+    const member = fc.tuple(
+      fc.constantFrom('sentry-', 'sentry-', 'other-', 'sentry'),
+      fc.oneof(dscKey, fc.constantFrom('__proto__', 'a=b', '')),
+      fc.oneof(dscValue.map(percentEncode), fc.constantFrom('', '%', '%41', 'x=y', '%zz')),
+    );
+    fc.assert(
+      fc.property(fc.array(member, { maxLength: 12 }), fc.constantFrom(',', ',,'), (members, sep) => {
+        const header = members.map(([prefix, key, raw]) => `${prefix}${key}=${raw}`).join(sep);
+        fc.pre(!/[ \t;]/.test(header));
+        const expected = dscFromBaggage(header);
+        const incoming = readIncomingDsc(header);
+        const lazy = incoming?.frozen.dsc;
+        const { replay_id: _replay, ...rest } = expected ?? {};
+        expect(lazy === undefined ? {} : { ...lazy }).toEqual(rest);
+        expect(Object.keys(lazy ?? {})).toEqual(Object.keys(rest));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('dscToBaggage -> dscFromBaggage round-trips DSC objects, order included', () => {
     fc.assert(
       fc.property(dscObject, (dsc) => {

@@ -39,6 +39,19 @@ describe('export batching', () => {
     expect(h.exportCalls).toEqual([['t1', 't2']]);
   });
 
+  it('by default, transactions that end within 5 ms share an export, and none waits longer', async () => {
+    // Short on purpose: spans kept longer than V8's young-generation cycle are promoted to the
+    // old generation, which under load cost more than the batching saved.
+    vi.useFakeTimers();
+    h = createHarness({});
+    h.tracer.startSpan('t1').end();
+    await vi.advanceTimersByTimeAsync(3);
+    h.tracer.startSpan('t2').end();
+    expect(h.exportCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(h.exportCalls).toEqual([['t1', 't2']]);
+  });
+
   it('sends a batch at once when it reaches maxExportBatchSize spans, never splitting a transaction', async () => {
     vi.useFakeTimers();
     h = createHarness({ scheduledDelayMillis: 60_000, maxExportBatchSize: 3 });

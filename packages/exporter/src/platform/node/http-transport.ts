@@ -46,7 +46,9 @@ import { suppressTracing } from '@opentelemetry/core';
 import { RequestTimeoutError } from '../../http-transport.js';
 import type { TransportRequest, TransportResponse } from '../../types.js';
 import type { PlatformTransport, PlatformTransportOptions } from '../transport-options.js';
-import { type Http1Exchange, Http1Pool } from './http1-pool.js';
+import { DirectSend, type DirectTarget } from './direct-send.js';
+import { Http1Pool } from './http1-pool.js';
+import { type Abortable, type Dispatchable, SendSlots } from './send-slots.js';
 
 /** How long (ms) a keep-alive socket may stay idle in the pool before it is destroyed. */
 export const IDLE_SOCKET_TIMEOUT_MILLIS = 30_000;
@@ -313,6 +315,8 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
             : undefined,
         idleTimeoutMillis: idleSocketTimeoutMillis,
         pipelining: options.pipelining,
+        // A new socket is connected with tracing suppressed, so a `net` instrumentation ignores it.
+        connectWithin: (connect) => context.with(SUPPRESSED, connect),
       }),
       head: requestHead(path, target.host, fixedHeaders),
     };
@@ -378,12 +382,9 @@ export class NodeHttpTransport implements PlatformTransport {
   readonly #timeoutMillis: number;
   readonly #compressionThreshold: number;
   readonly #maxSockets: number;
-  /** Aborts of every send not settled yet. */
-  readonly #inFlight = new Set<(error: Error) => void>();
-  /** Sends ready to go, waiting for one of the `maxSockets` slots. */
-  readonly #waiting: Array<() => void> = [];
-  #active = 0;
-  #drainScheduled = false;
+  readonly #slots: SendSlots;
+  /** The direct route's pool and head, with the slots and deadline every send of it shares. */
+  readonly #direct: DirectTarget | undefined;
   #closed = false;
 
   /**
@@ -407,6 +408,11 @@ export class NodeHttpTransport implements PlatformTransport {
       route = error instanceof Error ? error : new Error(String(error));
     }
     this.#route = route;
+    this.#slots = new SendSlots(this.#maxSockets);
+    this.#direct =
+      route instanceof Error || route.kind !== 'direct'
+        ? undefined
+        : { pool: route.pool, head: route.head, slots: this.#slots, timeoutMillis: this.#timeoutMillis };
   }
 
   /** Sends one envelope with tracing suppressed. Never throws; every failure is a rejection. */
@@ -415,6 +421,18 @@ export class NodeHttpTransport implements PlatformTransport {
       if (this.#closed) return Promise.reject(closedError());
       const route = this.#route;
       if (route instanceof Error) return Promise.reject(route);
+      if (route.kind === 'direct') {
+        // Built with the route in the constructor.
+        const direct = this.#direct!;
+        const body = request.body;
+        // A string body is written as it is (no copy into a Buffer).
+        const payload = typeof body === 'string' ? body : toBuffer(body);
+        const bytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+        const threshold = this.#compressionThreshold;
+        return new Promise((resolve, reject) => {
+          new DirectSend(direct, payload, bytes, threshold, resolve, reject);
+        });
+      }
       // Every socket is connected and every request created inside `context.with(SUPPRESSED)`
       // below; the caller's context values are not needed for our own requests.
       return this.#send(route, request.body, SUPPRESSED);
@@ -430,16 +448,15 @@ export class NodeHttpTransport implements PlatformTransport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const error = closedError();
-    for (const abort of [...this.#inFlight]) abort(error);
-    this.#waiting.length = 0;
+    this.#slots.close(closedError());
     const route = this.#route;
     if (route instanceof Error) return;
     if (route.kind === 'direct') route.pool.close();
     else route.agent.destroy();
   }
 
-  #send(route: Route, body: string | Uint8Array, suppressed: Context): Promise<TransportResponse> {
+  /** A send through a proxy: `http.request` with the route's agent. */
+  #send(route: ProxyRoute, body: string | Uint8Array, suppressed: Context): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
       let settled = false;
       let holdsSlot = false;
@@ -448,40 +465,27 @@ export class NodeHttpTransport implements PlatformTransport {
       let tunnelAbort: AbortController | undefined;
       let response: TransportResponse | undefined;
 
-      let exchange: Http1Exchange | undefined;
       const destroyCurrent = (error?: Error): void => {
         tunnelAbort?.abort();
         current?.destroy(error);
-        exchange?.abort(error ?? new Error('request aborted'));
       };
       /** Settles once: with the response when there is one and no error forces a rejection. */
       const settle = (error?: Error, force = false): void => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
-        this.#inFlight.delete(abort);
-        if (!holdsSlot) {
-          // Still waiting for a slot (only then is it in the waiting list).
-          const index = this.#waiting.indexOf(dispatch);
-          if (index >= 0) this.#waiting.splice(index, 1);
-        }
+        this.#slots.inFlight.delete(handle);
         if (holdsSlot) {
           holdsSlot = false;
-          this.#release();
+          this.#slots.release();
+        } else {
+          // Still waiting for a slot (only then is it in the waiting list).
+          this.#slots.forget(handle);
         }
         if (response !== undefined && !force) resolve(response);
         else reject(error ?? new Error('request ended without a response'));
       };
-      const abort = (error: Error): void => {
-        destroyCurrent(error);
-        settle(error, true);
-      };
       const deadline = setTimeout(() => {
-        if (exchange !== undefined) {
-          // The exchange knows whether the status came in: it resolves with it, or rejects.
-          exchange.abort(new RequestTimeoutError(`request timed out after ${this.#timeoutMillis} ms`));
-          return;
-        }
         if (response !== undefined) {
           // Headers are in, the body is late: cut it, the status is known.
           destroyCurrent();
@@ -493,42 +497,23 @@ export class NodeHttpTransport implements PlatformTransport {
         settle(error);
       }, this.#timeoutMillis);
       deadline.unref();
-      this.#inFlight.add(abort);
 
-      let gzipped = false;
-      // Only the `http.request` path (proxies) needs a header object per request; the direct
-      // path appends to a request head built once.
-      const headers: Record<string, string | number> =
-        route.kind === 'proxy'
-          ? { 'Content-Type': 'application/x-sentry-envelope', ...this.#headers, ...route.headers }
-          : {};
-      // A string body is written as it is: Node sends headers and body in one write, where a
-      // Buffer would cost a copy here and a `writev` of two chunks per request.
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/x-sentry-envelope',
+        ...this.#headers,
+        ...route.headers,
+      };
       let payload: string | Buffer = typeof body === 'string' ? body : toBuffer(body);
-      let payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+      const payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
 
       const attempt = (): void => {
-        if (route.kind === 'direct') {
-          const direct = route;
-          const head = `${direct.head}Content-Length: ${payloadBytes}\r\n${gzipped ? 'Content-Encoding: gzip\r\n' : ''}\r\n`;
-          // A new socket is connected inside: suppressed, so a `net` instrumentation ignores it.
-          exchange = context.with(suppressed, () => direct.pool.exchange(head, payload));
-          exchange.promise.then(
-            (r) => {
-              response = r;
-              settle();
-            },
-            (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
-          );
-          return;
-        }
         const options: RequestOptions & { [kTunnelHints]?: TunnelHints } = {
           ...route.options,
           headers,
           agent: route.agent,
         };
         // Only a tunnel (https through a proxy) opens its socket asynchronously and needs to be
-        // told when to give up; a direct request is destroyed with its socket.
+        // told when to give up.
         if (route.agent instanceof TunnelAgent) {
           const controller = new AbortController();
           tunnelAbort = controller;
@@ -587,13 +572,20 @@ export class NodeHttpTransport implements PlatformTransport {
         });
         request.end(payload);
       };
-      const dispatch = (): void => {
-        holdsSlot = true;
-        attempt();
+      const handle: Dispatchable & Abortable = {
+        dispatch: () => {
+          holdsSlot = true;
+          attempt();
+        },
+        abort: (error) => {
+          destroyCurrent(error);
+          settle(error, true);
+        },
       };
+      this.#slots.inFlight.add(handle);
       const ready = (): void => {
         headers['Content-Length'] = payloadBytes;
-        this.#acquire(dispatch);
+        this.#slots.acquire(handle);
       };
 
       if (payloadBytes > this.#compressionThreshold) {
@@ -604,41 +596,12 @@ export class NodeHttpTransport implements PlatformTransport {
             return;
           }
           payload = compressed;
-          payloadBytes = compressed.length;
-          gzipped = true;
+          headers['Content-Length'] = compressed.length;
           headers['Content-Encoding'] = 'gzip';
-          ready();
+          this.#slots.acquire(handle);
         });
       } else {
         ready();
-      }
-    });
-  }
-
-  /** Runs `dispatch` now if fewer than `maxSockets` requests are out, else when one ends. */
-  #acquire(dispatch: () => void): void {
-    if (this.#active < this.#maxSockets) {
-      this.#active++;
-      dispatch();
-    } else {
-      this.#waiting.push(dispatch);
-    }
-  }
-
-  /**
-   * Frees a slot. The next send goes on the next tick: a request's `close` comes just before its
-   * socket returns to the pool, and the next request should find that socket there.
-   */
-  #release(): void {
-    this.#active--;
-    if (this.#drainScheduled || this.#waiting.length === 0) return;
-    this.#drainScheduled = true;
-    process.nextTick(() => {
-      this.#drainScheduled = false;
-      while (!this.#closed && this.#active < this.#maxSockets && this.#waiting.length > 0) {
-        const next = this.#waiting.shift()!;
-        this.#active++;
-        next();
       }
     });
   }

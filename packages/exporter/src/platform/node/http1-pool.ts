@@ -54,6 +54,26 @@ export interface Http1PoolOptions {
   readonly pipelining?: number | undefined;
   /** See {@link PIPELINE_STALL_MILLIS} (tests shorten it). */
   readonly pipelineStallMillis?: number | undefined;
+  /**
+   * Runs the connect of every new socket (the transport suppresses tracing there, so that a
+   * `net` instrumentation ignores our own sockets). Only connects need it, not each request.
+   */
+  readonly connectWithin?: (<T>(connect: () => T) => T) | undefined;
+}
+
+/**
+ * Hears how one request of {@link Http1Pool.send} ends: exactly one call, from inside the
+ * pool (a socket callback, `cancel`, or `close`). It must not throw.
+ */
+export interface Http1Listener {
+  /** The status is known (the rest of the body may have been cut: only the status matters). */
+  onResponse(response: Http1Response): void;
+  onError(error: Error): void;
+}
+
+/** A request of {@link Http1Pool.send}, for {@link Http1Pool.cancel}. */
+export interface Http1Request {
+  readonly done: boolean;
 }
 
 /** The part of a response the exporter needs. */
@@ -184,16 +204,29 @@ function endOfResponse(p: Parsed, text: string): number {
  */
 export const PIPELINE_STALL_MILLIS = 2000;
 
-/** One request of the pool, from `exchange` until it settles. */
-interface Pending {
-  readonly head: string;
-  readonly body: string | Buffer;
+/** One request of the pool, from `send` until it settles. A class: one object a request, no closures. */
+class Pending implements Http1Request {
   /** Sent once more already (a connection lost before its answer). */
-  retried: boolean;
-  response: Http1Response | undefined;
-  done: boolean;
-  connection: Connection | undefined;
-  settle(error: Error | undefined): void;
+  retried = false;
+  response: Http1Response | undefined = undefined;
+  done = false;
+  connection: Connection | undefined = undefined;
+
+  constructor(
+    readonly head: string,
+    readonly body: string | Buffer,
+    readonly listener: Http1Listener,
+  ) {}
+
+  // Once the status is known the request succeeds, whatever happens to the rest of the body
+  // (cut for size, a late deadline, a reset): the exporter only needs the status.
+  settle(error: Error | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    this.connection = undefined;
+    if (this.response !== undefined) this.listener.onResponse(this.response);
+    else this.listener.onError(error ?? new Error('connection closed before a response'));
+  }
 }
 
 /** One socket of the pool. */
@@ -254,43 +287,35 @@ export class Http1Pool {
   }
 
   /**
-   * Sends `head` + `body` on a pooled socket. The caller bounds concurrency (the exchanges at
-   * once, and so the sockets: never more than exchanges) and the deadline (`abort`).
+   * Sends `head` + `body` on a pooled socket; `listener` hears how it ends. The caller bounds
+   * concurrency (the requests at once, and so the sockets: never more than requests) and the
+   * deadline ({@link Http1Pool.cancel}).
    */
+  send(head: string, body: string | Buffer, listener: Http1Listener): Http1Request {
+    const p = new Pending(head, body, listener);
+    this.#start(p);
+    return p;
+  }
+
+  /**
+   * Gives up on a request: its listener hears `error`, or, once the status is known, the
+   * response. Its bytes may be on the wire and its answer would come in order: the socket goes.
+   */
+  cancel(request: Http1Request, error: Error): void {
+    const p = request as Pending;
+    if (p.done) return;
+    const c = p.connection;
+    p.settle(error);
+    if (c !== undefined) this.#lose(c, new Error('an exchange on this connection was aborted'), 'abort');
+  }
+
+  /** {@link Http1Pool.send} as a promise, with `abort` for {@link Http1Pool.cancel}. */
   exchange(head: string, body: string | Buffer): Http1Exchange {
-    let pending: Pending | undefined;
+    let request: Http1Request | undefined;
     const promise = new Promise<Http1Response>((resolve, reject) => {
-      const p: Pending = {
-        head,
-        body,
-        retried: false,
-        response: undefined,
-        done: false,
-        connection: undefined,
-        // Once the status is known the exchange succeeds, whatever happens to the rest of the
-        // body (cut for size, a late deadline, a reset): the exporter only needs the status.
-        settle: (error) => {
-          if (p.done) return;
-          p.done = true;
-          p.connection = undefined;
-          if (p.response !== undefined) resolve(p.response);
-          else reject(error ?? new Error('connection closed before a response'));
-        },
-      };
-      pending = p;
-      this.#start(p);
+      request = this.send(head, body, { onResponse: resolve, onError: reject });
     });
-    return {
-      promise,
-      abort: (error) => {
-        const p = pending!;
-        if (p.done) return;
-        const c = p.connection;
-        p.settle(error);
-        // Its bytes are on the wire and its answer would come in order: the socket goes.
-        if (c !== undefined) this.#lose(c, new Error('an exchange on this connection was aborted'), 'abort');
-      },
-    };
+    return { promise, abort: (error) => this.cancel(request!, error) };
   }
 
   #start(p: Pending): void {
@@ -357,10 +382,11 @@ export class Http1Pool {
 
   #open(): Connection {
     const o = this.#o;
-    const socket: Socket =
+    const connect = (): Socket =>
       o.tls === undefined
         ? netConnect({ host: o.host, port: o.port })
         : tlsConnect({ host: o.host, port: o.port, ...o.tls });
+    const socket = o.connectWithin === undefined ? connect() : o.connectWithin(connect);
     socket.setNoDelay(true);
     const c: Connection = {
       socket,

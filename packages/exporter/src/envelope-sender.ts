@@ -361,16 +361,7 @@ export class EnvelopeSender {
         this.#head = 0;
       }
       this.#active.add(next);
-      this.#sendOne(next)
-        .catch((error: unknown) => {
-          exporterDiag.error('unexpected failure while sending an envelope', error);
-          if (this.#settle(next)) this.#drop(next.envelope, 'internal_sdk_error', { error });
-        })
-        .finally(() => {
-          if (this.#active.delete(next)) this.#bytes -= next.bytes;
-          this.#pump();
-          if (this.pending === 0) this.#wakeIdle();
-        });
+      this.#sendOne(next);
     }
     if (this.#head === this.#queue.length && this.#head > 0) {
       this.#queue.length = 0;
@@ -401,55 +392,123 @@ export class EnvelopeSender {
     });
   }
 
-  async #sendOne(out: Outgoing): Promise<void> {
-    const { envelope } = out;
+  /**
+   * Sends `out`, with retries; {@link EnvelopeSender.#finished} runs once when its fate is
+   * decided. Plain callbacks on the transport's promise, not an `async` loop: this runs once per
+   * envelope, so once per sampled request of the host, and an async function with `catch` and
+   * `finally` on it made four promises (each seen by the async-context hooks) where this makes one.
+   */
+  #sendOne(out: Outgoing): void {
     // A limit may have arrived while the envelope waited in the queue.
-    if (!this.#dropRateLimitedBeforeSend(out)) return;
-    for (let attempt = 0; ; attempt++) {
-      let response: TransportResponse;
-      try {
-        response = await this.#o.transport.send({ body: out.body });
-      } catch (error) {
-        if (out.settled) return;
-        if (attempt < this.#o.maxRetries) {
-          await this.#sleep(backoffDelay(attempt, this.#o.backoff));
-          if (out.settled || !this.#dropRateLimitedBeforeSend(out)) return;
-          continue;
-        }
-        this.#troubleSinceCheck = true;
-        await this.#networkFailure(out, error);
-        return;
-      }
-      this.#o.rateLimits.update(response);
-      if (out.settled) return;
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) {
-        out.settled = true;
-        this.#o.offline?.networkUp();
-        this.#o.onResult(envelope, { statusCode: status }, true);
-        return;
-      }
-      if (status === 429) {
-        out.settled = true;
-        this.#troubleSinceCheck = true;
-        this.#drop(envelope, 'ratelimit_backoff', { statusCode: status });
-        return;
-      }
-      if (isRetryableStatus(status) && attempt < this.#o.maxRetries) {
-        const delay = response.retryAfter
-          ? parseRetryAfter(response.retryAfter)
-          : backoffDelay(attempt, this.#o.backoff);
-        await this.#sleep(Math.min(delay, this.#o.maxRetryDelayMillis));
-        if (out.settled || !this.#dropRateLimitedBeforeSend(out)) return;
-        continue;
-      }
-      // 413 (too large) and other 4xx never succeed on retry; exhausted 5xx ends here too.
-      out.settled = true;
-      this.#troubleSinceCheck = true;
-      exporterDiag.warn(`${this.#o.label ?? 'Sentry'} answered ${status}: an envelope was dropped`);
-      this.#drop(envelope, 'send_error', { statusCode: status });
+    if (!this.#dropRateLimitedBeforeSend(out)) {
+      // Called from `#pump`'s loop: finish on a later turn, as a settled send does.
+      queueMicrotask(() => this.#finished(out));
       return;
     }
+    this.#attempt(out, 0);
+  }
+
+  #attempt(out: Outgoing, attempt: number): void {
+    let sent: Promise<TransportResponse>;
+    try {
+      sent = this.#o.transport.send({ body: out.body });
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
+      (response) => {
+        try {
+          this.#answered(out, attempt, response);
+        } catch (error) {
+          this.#unexpected(out, error);
+        }
+      },
+      (error: unknown) => {
+        try {
+          this.#failed(out, attempt, error);
+        } catch (unexpected) {
+          this.#unexpected(out, unexpected);
+        }
+      },
+    );
+  }
+
+  /** A response came: delivered, dropped, or sent again after a wait. */
+  #answered(out: Outgoing, attempt: number, response: TransportResponse): void {
+    this.#o.rateLimits.update(response);
+    if (out.settled) {
+      this.#finished(out);
+      return;
+    }
+    const envelope = out.envelope;
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) {
+      out.settled = true;
+      this.#o.offline?.networkUp();
+      this.#o.onResult(envelope, { statusCode: status }, true);
+      this.#finished(out);
+      return;
+    }
+    if (status === 429) {
+      out.settled = true;
+      this.#troubleSinceCheck = true;
+      this.#drop(envelope, 'ratelimit_backoff', { statusCode: status });
+      this.#finished(out);
+      return;
+    }
+    if (isRetryableStatus(status) && attempt < this.#o.maxRetries) {
+      const delay = response.retryAfter ? parseRetryAfter(response.retryAfter) : backoffDelay(attempt, this.#o.backoff);
+      this.#retryAfter(out, attempt + 1, Math.min(delay, this.#o.maxRetryDelayMillis));
+      return;
+    }
+    // 413 (too large) and other 4xx never succeed on retry; exhausted 5xx ends here too.
+    out.settled = true;
+    this.#troubleSinceCheck = true;
+    exporterDiag.warn(`${this.#o.label ?? 'Sentry'} answered ${status}: an envelope was dropped`);
+    this.#drop(envelope, 'send_error', { statusCode: status });
+    this.#finished(out);
+  }
+
+  /** The request failed (network, timeout, closed): sent again after a wait, or given up. */
+  #failed(out: Outgoing, attempt: number, error: unknown): void {
+    if (out.settled) {
+      this.#finished(out);
+      return;
+    }
+    if (attempt < this.#o.maxRetries) {
+      this.#retryAfter(out, attempt + 1, backoffDelay(attempt, this.#o.backoff));
+      return;
+    }
+    this.#troubleSinceCheck = true;
+    this.#networkFailure(out, error).then(
+      () => this.#finished(out),
+      (unexpected: unknown) => this.#unexpected(out, unexpected),
+    );
+  }
+
+  #retryAfter(out: Outgoing, attempt: number, delayMillis: number): void {
+    this.#sleep(delayMillis).then(() => {
+      try {
+        if (out.settled || !this.#dropRateLimitedBeforeSend(out)) this.#finished(out);
+        else this.#attempt(out, attempt);
+      } catch (error) {
+        this.#unexpected(out, error);
+      }
+    });
+  }
+
+  /** A bug of ours while sending: the envelope is counted as dropped, never thrown at the host. */
+  #unexpected(out: Outgoing, error: unknown): void {
+    exporterDiag.error('unexpected failure while sending an envelope', error);
+    if (this.#settle(out)) this.#drop(out.envelope, 'internal_sdk_error', { error });
+    this.#finished(out);
+  }
+
+  /** `out` is decided: its slot and bytes are free for the next envelope. */
+  #finished(out: Outgoing): void {
+    if (this.#active.delete(out)) this.#bytes -= out.bytes;
+    this.#pump();
+    if (this.pending === 0) this.#wakeIdle();
   }
 
   /** Drops rate-limited items before a (re)send; re-serializes when items went. False: nothing left. */

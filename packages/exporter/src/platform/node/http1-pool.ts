@@ -105,42 +105,70 @@ interface Parsed {
 
 const CRLFCRLF = '\r\n\r\n';
 
-function parseHead(head: string): Omit<Parsed, 'headEnd'> | undefined {
+/** Whether the header name at `head[start, end)` is `lower` (ASCII, any case), without slicing it. */
+function isName(head: string, start: number, end: number, lower: string): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = head.charCodeAt(start + i);
+    const l = lower.charCodeAt(i);
+    // `| 0x20` lowers an ASCII capital; only letters may differ in case.
+    if (c !== l && !((c | 0x20) === l && l >= 97 && l <= 122)) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses the response head in `text[0, headEnd - 2)` (status line and headers, each ending in
+ * CRLF). Runs once per envelope: header names are compared in place, and only the values the
+ * pool needs are sliced out.
+ */
+function parseHead(text: string, headEnd: number): Parsed | undefined {
   // "HTTP/1.1 200 OK"
-  if (!head.startsWith('HTTP/1.')) return undefined;
-  const statusCode = Number(head.slice(9, 12));
+  if (!text.startsWith('HTTP/1.')) return undefined;
+  const statusCode = Number(text.slice(9, 12));
   if (!Number.isInteger(statusCode) || statusCode < 100) return undefined;
   let rateLimits: string | null = null;
   let retryAfter: string | null = null;
   let contentLength = -1;
   let chunked = false;
-  let keepAlive = head.charCodeAt(7) === 49; // HTTP/1.1 keeps alive by default, 1.0 does not
-  let start = head.indexOf('\r\n') + 2;
-  while (start > 1 && start < head.length) {
-    let end = head.indexOf('\r\n', start);
-    if (end === -1) end = head.length;
-    const colon = head.indexOf(':', start);
+  let keepAlive = text.charCodeAt(7) === 49; // HTTP/1.1 keeps alive by default, 1.0 does not
+  const limit = headEnd - 2;
+  let start = text.indexOf('\r\n') + 2;
+  while (start > 1 && start < limit) {
+    let end = text.indexOf('\r\n', start);
+    if (end === -1 || end > limit) end = limit;
+    const colon = text.indexOf(':', start);
     if (colon > start && colon < end) {
-      const name = head.slice(start, colon).trim().toLowerCase();
-      const value = head.slice(colon + 1, end).trim();
-      switch (name) {
-        case 'content-length':
-          contentLength = Number(value);
+      // No whitespace may stand between a field name and its colon (RFC 9112 §5.1).
+      let nameEnd = colon;
+      while (nameEnd > start && text.charCodeAt(nameEnd - 1) <= 32) nameEnd--;
+      switch (nameEnd - start) {
+        case 14:
+          if (isName(text, start, nameEnd, 'content-length')) contentLength = Number(text.slice(colon + 1, end).trim());
           break;
-        case 'transfer-encoding':
-          chunked = value.toLowerCase().includes('chunked');
+        case 17:
+          if (isName(text, start, nameEnd, 'transfer-encoding')) {
+            chunked = text
+              .slice(colon + 1, end)
+              .toLowerCase()
+              .includes('chunked');
+          }
           break;
-        case 'connection': {
-          const v = value.toLowerCase();
-          if (v.includes('close')) keepAlive = false;
-          else if (v.includes('keep-alive')) keepAlive = true;
+        case 10:
+          if (isName(text, start, nameEnd, 'connection')) {
+            const v = text.slice(colon + 1, end).toLowerCase();
+            if (v.includes('close')) keepAlive = false;
+            else if (v.includes('keep-alive')) keepAlive = true;
+          }
           break;
-        }
-        case 'x-sentry-rate-limits':
-          rateLimits = rateLimits === null ? value : `${rateLimits}, ${value}`;
+        case 20:
+          if (isName(text, start, nameEnd, 'x-sentry-rate-limits')) {
+            const value = text.slice(colon + 1, end).trim();
+            rateLimits = rateLimits === null ? value : `${rateLimits}, ${value}`;
+          }
           break;
-        case 'retry-after':
-          retryAfter = value;
+        case 11:
+          if (isName(text, start, nameEnd, 'retry-after')) retryAfter = text.slice(colon + 1, end).trim();
           break;
       }
     }
@@ -152,7 +180,7 @@ function parseHead(head: string): Omit<Parsed, 'headEnd'> | undefined {
   else if (contentLength >= 0 && Number.isFinite(contentLength)) bodyMode = 'length';
   else bodyMode = 'close';
   if (bodyMode === 'close') keepAlive = false;
-  return { statusCode, rateLimits, retryAfter, bodyMode, contentLength, keepAlive };
+  return { statusCode, rateLimits, retryAfter, bodyMode, contentLength, keepAlive, headEnd };
 }
 
 /**
@@ -427,7 +455,7 @@ export class Http1Pool {
           if (c.text.length > MAX_HEAD_BYTES) this.#lose(c, new Error('response head too large'), 'protocol');
           return;
         }
-        const head = parseHead(c.text.slice(0, end + 2));
+        const head = parseHead(c.text, end + 4);
         if (head === undefined) {
           this.#lose(c, new Error('malformed HTTP response'), 'protocol');
           return;
@@ -438,7 +466,7 @@ export class Http1Pool {
           c.text = c.text.slice(end + 4);
           continue;
         }
-        c.parsed = { ...head, headEnd: end + 4 };
+        c.parsed = head;
         p.response = { statusCode: head.statusCode, rateLimits: head.rateLimits, retryAfter: head.retryAfter };
         // (A body delimited by close is never keep-alive.)
         if (!head.keepAlive) c.closing = true;

@@ -1,6 +1,7 @@
 /**
  * One envelope POST on the direct route (no proxy), from `send` until it settles: a slot,
- * optional gzip, the request on the pool, one deadline.
+ * optional gzip, the request on the pool, one deadline (kept by the transport's
+ * {@link SendDeadlines}).
  *
  * A class with no closures: it runs once per envelope, so once per sampled request of the
  * host application. The closure-per-step version it replaces (two promises, ten closures
@@ -12,6 +13,7 @@ import { gzip } from 'node:zlib';
 import { RequestTimeoutError } from '../../http-transport.js';
 import type { TransportResponse } from '../../types.js';
 import type { Http1Listener, Http1Pool, Http1Request, Http1Response } from './http1-pool.js';
+import type { Expiring, SendDeadlines } from './send-deadlines.js';
 import type { Abortable, Dispatchable, SendSlots } from './send-slots.js';
 
 /** Where a direct send goes: the pool, and the request head up to `Content-Length`. */
@@ -19,14 +21,11 @@ export interface DirectTarget {
   readonly pool: Http1Pool;
   readonly head: string;
   readonly slots: SendSlots;
+  readonly deadlines: SendDeadlines;
   readonly timeoutMillis: number;
 }
 
-function onDeadline(send: DirectSend): void {
-  send.timeOut();
-}
-
-export class DirectSend implements Http1Listener, Dispatchable, Abortable {
+export class DirectSend implements Http1Listener, Dispatchable, Abortable, Expiring {
   readonly #target: DirectTarget;
   readonly #resolve: (response: TransportResponse) => void;
   readonly #reject: (error: Error) => void;
@@ -36,7 +35,7 @@ export class DirectSend implements Http1Listener, Dispatchable, Abortable {
   #holdsSlot = false;
   #settled = false;
   #request: Http1Request | undefined;
-  readonly #deadline: NodeJS.Timeout;
+  readonly deadline: number;
 
   /** Starts the send: it settles through `resolve` or `reject`, exactly once. */
   constructor(
@@ -52,8 +51,8 @@ export class DirectSend implements Http1Listener, Dispatchable, Abortable {
     this.#bytes = bytes;
     this.#resolve = resolve;
     this.#reject = reject;
-    this.#deadline = setTimeout(onDeadline, target.timeoutMillis, this);
-    this.#deadline.unref();
+    this.deadline = Date.now() + target.timeoutMillis;
+    target.deadlines.add(this);
     target.slots.inFlight.add(this);
     if (bytes > compressionThreshold) this.#compress();
     else target.slots.acquire(this);
@@ -107,7 +106,7 @@ export class DirectSend implements Http1Listener, Dispatchable, Abortable {
   #settle(response: Http1Response | undefined, error: Error | undefined): void {
     if (this.#settled) return;
     this.#settled = true;
-    clearTimeout(this.#deadline);
+    this.#target.deadlines.delete(this);
     const slots = this.#target.slots;
     slots.inFlight.delete(this);
     if (this.#holdsSlot) {

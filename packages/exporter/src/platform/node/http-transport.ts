@@ -48,6 +48,7 @@ import type { TransportRequest, TransportResponse } from '../../types.js';
 import type { PlatformTransport, PlatformTransportOptions } from '../transport-options.js';
 import { DirectSend, type DirectTarget } from './direct-send.js';
 import { Http1Pool } from './http1-pool.js';
+import { SendDeadlines } from './send-deadlines.js';
 import { type Abortable, type Dispatchable, SendSlots } from './send-slots.js';
 
 /** How long (ms) a keep-alive socket may stay idle in the pool before it is destroyed. */
@@ -412,7 +413,13 @@ export class NodeHttpTransport implements PlatformTransport {
     this.#direct =
       route instanceof Error || route.kind !== 'direct'
         ? undefined
-        : { pool: route.pool, head: route.head, slots: this.#slots, timeoutMillis: this.#timeoutMillis };
+        : {
+            pool: route.pool,
+            head: route.head,
+            slots: this.#slots,
+            deadlines: new SendDeadlines(),
+            timeoutMillis: this.#timeoutMillis,
+          };
   }
 
   /** Sends one envelope with tracing suppressed. Never throws; every failure is a rejection. */

@@ -63,7 +63,7 @@ export function createSentryTransport(
     headers: { 'X-Sentry-Auth': getAuthHeader(dsn, sdk) },
     timeoutMillis: o.requestTimeoutMillis,
     compressionThreshold: o.compressionThreshold,
-    maxSockets: o.maxConcurrentRequests,
+    maxRequests: o.maxConcurrentRequests,
     pipelining: o.pipelining,
     proxy: o.proxy ?? proxyFromEnv(url, env),
     caCerts: o.caCerts,
@@ -81,7 +81,7 @@ export function createOtlpTransport(
     headers: endpoint.headers,
     timeoutMillis: o.requestTimeoutMillis,
     compressionThreshold: o.compressionThreshold,
-    maxSockets: o.maxConcurrentRequests,
+    maxRequests: o.maxConcurrentRequests,
     pipelining: o.pipelining,
     proxy: o.proxy ?? proxyFromEnv(endpoint.url, env),
     caCerts: o.caCerts,
@@ -95,7 +95,7 @@ export function createSpotlightTransport(url: string, timeoutMillis: number): En
     url,
     timeoutMillis,
     compressionThreshold: Number.POSITIVE_INFINITY,
-    maxSockets: LOCAL_MAX_SOCKETS,
+    maxRequests: LOCAL_MAX_SOCKETS,
   });
 }
 

@@ -17,8 +17,11 @@ export interface PlatformTransportOptions {
   readonly timeoutMillis: number;
   /** Bodies larger than this many bytes are gzip-compressed. `Infinity`: never. */
   readonly compressionThreshold: number;
-  /** Most sockets (and so requests) open at once to the destination. */
-  readonly maxSockets: number;
+  /**
+   * Most requests in flight at once to the destination. The Node transport opens at most
+   * `min(maxRequests, MAX_SOCKETS)` sockets: with pipelining, several requests share one.
+   */
+  readonly maxRequests: number;
   /**
    * Most requests written on one connection before their answers are in (HTTP/1.1
    * pipelining of requests made in the same turn of the event loop). Node, direct routes

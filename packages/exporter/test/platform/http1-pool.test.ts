@@ -52,13 +52,14 @@ async function rawServer(
   return { port: (server.address() as AddressInfo).port, connections: () => connections, reads: () => reads };
 }
 
-function pool(port: number, pipelining = 1): Http1Pool {
+function pool(port: number, pipelining = 1, maxSockets?: number): Http1Pool {
   return new Http1Pool({
     host: '127.0.0.1',
     port,
     idleTimeoutMillis: 1000,
     pipelining,
     pipelineStallMillis: 200,
+    maxSockets,
   });
 }
 
@@ -247,6 +248,45 @@ describe('Http1Pool', () => {
       expect(order(answers)).toEqual([1, 2]);
       expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
       p.close();
+    });
+  });
+
+  describe('maxSockets', () => {
+    it('without pipelining, 12 requests at once use 2 sockets and are all answered, each in turn', async () => {
+      const s = await rawServer(numbered);
+      const p = pool(s.port, 1, 2);
+      const answers = await Promise.all(Array.from({ length: 12 }, () => p.exchange(HEAD, '{}').promise));
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(12).fill(200));
+      expect(s.connections()).toBe(2);
+      expect(p.size).toBe(2);
+      p.close();
+    });
+
+    it('with pipelining, requests past the socket cap wait for the first answer, then share the socket', async () => {
+      const s = await rawServer(numbered);
+      const p = pool(s.port, 8, 1);
+      const answers = await Promise.all(Array.from({ length: 9 }, () => p.exchange(HEAD, '{}').promise));
+      // One socket: answers come in the order the requests were made.
+      expect(order(answers)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(s.connections()).toBe(1);
+      p.close();
+    });
+
+    it('a waiting request that is cancelled leaves the line; close fails the rest, and opens nothing', async () => {
+      const s = await rawServer(() => null);
+      const p = pool(s.port, 1, 1);
+      const first = p.exchange(HEAD, '{}');
+      const second = p.exchange(HEAD, '{}');
+      const third = p.exchange(HEAD, '{}');
+      second.abort(new Error('deadline'));
+      await expect(second.promise).rejects.toThrow(/deadline/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(s.connections()).toBe(1);
+      p.close();
+      await expect(first.promise).rejects.toThrow(/closed/);
+      await expect(third.promise).rejects.toThrow(/closed/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(s.connections()).toBe(1);
     });
   });
 });

@@ -41,7 +41,7 @@ function transport(options: Partial<PlatformTransportOptions> & { url: string })
   const created = createPlatformTransport({
     timeoutMillis: 2000,
     compressionThreshold: Number.POSITIVE_INFINITY,
-    maxSockets: 4,
+    maxRequests: 4,
     ...options,
   });
   cleanups.push(() => created.close());
@@ -101,11 +101,11 @@ describe('NodeHttpTransport', () => {
     expect(target.connections()).toBe(1);
   });
 
-  it('opens at most maxSockets sockets for 20 concurrent sends', async () => {
+  it('opens at most maxRequests sockets for 20 concurrent sends', async () => {
     const target = await server((_request, _body, response) => {
       setTimeout(() => response.end('ok'), 20);
     });
-    const t = transport({ url: target.origin, maxSockets: 4 });
+    const t = transport({ url: target.origin, maxRequests: 4 });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => t.send({ body: `${ENVELOPE}${i}` })));
     expect(results.every((result) => result.statusCode === 200)).toBe(true);
     expect(target.requests).toHaveLength(20);
@@ -266,7 +266,7 @@ describe('NodeHttpTransport', () => {
   it("keeps idle pooled sockets unref'd and destroys them after the idle timeout", async () => {
     const target = await server(ok);
     const t = new NodeHttpTransport(
-      { url: target.origin, timeoutMillis: 1000, compressionThreshold: Number.POSITIVE_INFINITY, maxSockets: 2 },
+      { url: target.origin, timeoutMillis: 1000, compressionThreshold: Number.POSITIVE_INFINITY, maxRequests: 2 },
       { idleSocketTimeoutMillis: 100 },
     );
     cleanups.push(() => t.close());
@@ -454,7 +454,7 @@ describe('NodeHttpTransport', () => {
       subscribe('net.client.socket', onSocket);
       cleanups.push(() => unsubscribe('http.client.request.start', onHttpStart));
       cleanups.push(() => unsubscribe('net.client.socket', onSocket));
-      const t = transport({ url: target.origin, maxSockets: 2, compressionThreshold: 100 });
+      const t = transport({ url: target.origin, maxRequests: 2, compressionThreshold: 100 });
 
       const outer = ROOT_CONTEXT.setValue(Symbol('caller'), 'caller');
       await context.with(outer, async () => {

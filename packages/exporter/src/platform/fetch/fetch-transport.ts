@@ -6,7 +6,7 @@
 import { FetchTransport } from '../../http-transport.js';
 import type { PlatformTransport, PlatformTransportOptions } from '../transport-options.js';
 
-/** Creates the `fetch` transport. `maxSockets`, `proxy` and `caCerts` are the platform's business here. */
+/** Creates the `fetch` transport. `maxRequests`, `proxy` and `caCerts` are the platform's business here. */
 export function createPlatformTransport(options: PlatformTransportOptions): PlatformTransport {
   return new FetchTransport({
     url: options.url,

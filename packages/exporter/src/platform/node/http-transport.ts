@@ -6,7 +6,8 @@
  * Why not `fetch` on Node: this transport runs inside the host application, so it must cost
  * the host as little as possible and never hold resources it does not need. Here it gets:
  *
- * - its own sockets (never the global agent's): at most `maxSockets` requests out at once,
+ * - its own sockets (never the global agent's): at most `maxRequests` requests out at once over at most
+ *   {@link MAX_SOCKETS} sockets,
  *   sockets reused LIFO so the warm ones stay in use (pipelined on a direct route, see
  *   `pipelining`), unref'd while idle, and destroyed after {@link IDLE_SOCKET_TIMEOUT_MILLIS}
  *   idle, so an idle service keeps no socket open;
@@ -50,6 +51,13 @@ import { DirectSend, type DirectTarget } from './direct-send.js';
 import { Http1Pool } from './http1-pool.js';
 import { SendDeadlines } from './send-deadlines.js';
 import { type Abortable, type Dispatchable, SendSlots } from './send-slots.js';
+
+/**
+ * Most sockets of one transport, however many requests are in flight: with pipelining a
+ * socket carries up to `pipelining` requests at once, so `maxRequests` beyond this needs no
+ * more sockets; without it, requests beyond this wait for a socket (inside their deadline).
+ */
+export const MAX_SOCKETS = 256;
 
 /** How long (ms) a keep-alive socket may stay idle in the pool before it is destroyed. */
 export const IDLE_SOCKET_TIMEOUT_MILLIS = 30_000;
@@ -316,6 +324,7 @@ function buildRoute(options: PlatformTransportOptions, maxSockets: number, idleS
             : undefined,
         idleTimeoutMillis: idleSocketTimeoutMillis,
         pipelining: options.pipelining,
+        maxSockets,
         // A new socket is connected with tracing suppressed, so a `net` instrumentation ignores it.
         connectWithin: (connect) => context.with(SUPPRESSED, connect),
       }),
@@ -382,7 +391,7 @@ export class NodeHttpTransport implements PlatformTransport {
   readonly #headers: Readonly<Record<string, string>>;
   readonly #timeoutMillis: number;
   readonly #compressionThreshold: number;
-  readonly #maxSockets: number;
+  readonly #maxRequests: number;
   readonly #slots: SendSlots;
   /** The direct route's pool and head, with the slots and deadline every send of it shares. */
   readonly #direct: DirectTarget | undefined;
@@ -396,20 +405,20 @@ export class NodeHttpTransport implements PlatformTransport {
   constructor(options: PlatformTransportOptions, tuning: NodeHttpTransportTuning = {}) {
     this.#timeoutMillis = clampTimer(options.timeoutMillis);
     this.#compressionThreshold = options.compressionThreshold;
-    this.#maxSockets = options.maxSockets >= 1 ? Math.floor(options.maxSockets) : 1;
+    this.#maxRequests = options.maxRequests >= 1 ? Math.floor(options.maxRequests) : 1;
     this.#headers = { ...options.headers };
     let route: Route | Error;
     try {
       route = buildRoute(
         options,
-        this.#maxSockets,
+        Math.min(this.#maxRequests, MAX_SOCKETS),
         clampTimer(tuning.idleSocketTimeoutMillis ?? IDLE_SOCKET_TIMEOUT_MILLIS),
       );
     } catch (error) {
       route = error instanceof Error ? error : new Error(String(error));
     }
     this.#route = route;
-    this.#slots = new SendSlots(this.#maxSockets);
+    this.#slots = new SendSlots(this.#maxRequests);
     this.#direct =
       route instanceof Error || route.kind !== 'direct'
         ? undefined

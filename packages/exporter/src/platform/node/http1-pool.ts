@@ -55,6 +55,12 @@ export interface Http1PoolOptions {
   /** See {@link PIPELINE_STALL_MILLIS} (tests shorten it). */
   readonly pipelineStallMillis?: number | undefined;
   /**
+   * Most sockets open at once; a request that finds none with room waits, in order, for one.
+   * Default: no bound (the caller's bound on requests at once bounds the sockets too). With
+   * pipelining, many more requests than sockets can be in flight.
+   */
+  readonly maxSockets?: number | undefined;
+  /**
    * Runs the connect of every new socket (the transport suppresses tracing there, so that a
    * `net` instrumentation ignores our own sockets). Only connects need it, not each request.
    */
@@ -273,6 +279,8 @@ interface Connection {
   /** No request may join: its last response is delimited by close, or it is going. */
   closing: boolean;
   corked: boolean;
+  /** Requests of this turn not written yet (heads and string bodies, in order). */
+  out: string;
   dead: boolean;
   /** In the idle list. */
   idle: boolean;
@@ -292,12 +300,16 @@ export class Http1Pool {
    */
   #batch: Connection | undefined;
   readonly #corked: Connection[] = [];
+  readonly #maxSockets: number;
+  /** Requests waiting for a socket with room (only at {@link Http1PoolOptions.maxSockets}). */
+  readonly #waiting: Pending[] = [];
   #flushScheduled = false;
   #closed = false;
 
   constructor(options: Http1PoolOptions) {
     this.#o = options;
     this.#pipelining = Math.max(1, Math.floor(options.pipelining ?? 1));
+    this.#maxSockets = Math.max(1, Math.floor(options.maxSockets ?? Number.POSITIVE_INFINITY));
   }
 
   /** Sockets open now (idle and busy). */
@@ -308,6 +320,7 @@ export class Http1Pool {
   /** Destroys every socket; later exchanges fail at once. */
   close(): void {
     this.#closed = true;
+    for (const p of this.#waiting.splice(0)) p.settle(new Error('transport is closed'));
     for (const c of [...this.#all]) this.#lose(c, new Error('transport is closed'), 'closed');
     this.#all.clear();
     this.#idle.length = 0;
@@ -333,6 +346,11 @@ export class Http1Pool {
     const p = request as Pending;
     if (p.done) return;
     const c = p.connection;
+    if (c === undefined) {
+      // Still waiting for a socket: it leaves the line.
+      const index = this.#waiting.indexOf(p);
+      if (index !== -1) this.#waiting.splice(index, 1);
+    }
     p.settle(error);
     if (c !== undefined) this.#lose(c, new Error('an exchange on this connection was aborted'), 'abort');
   }
@@ -352,6 +370,24 @@ export class Http1Pool {
       return;
     }
     const c = this.#pick();
+    if (c === undefined) {
+      this.#waiting.push(p);
+      return;
+    }
+    this.#put(p, c);
+  }
+
+  /** Sends the requests that waited for a socket, while one has room. */
+  #drainWaiting(): void {
+    while (this.#waiting.length > 0 && !this.#closed) {
+      const c = this.#pick();
+      if (c === undefined) return;
+      this.#put(this.#waiting.shift()!, c);
+    }
+  }
+
+  /** Writes `p` on `c`, behind the requests already on it. */
+  #put(p: Pending, c: Connection): void {
     p.connection = c;
     c.queue.push(p);
     if (!c.corked) {
@@ -364,18 +400,33 @@ export class Http1Pool {
         setImmediate(this.#flush);
       }
     }
-    // Two chunks of one corked write: `head + body` would copy the body once more (a flat
-    // string for the socket) for every envelope.
-    c.socket.write(p.head, 'latin1');
-    if (typeof p.body === 'string') c.socket.write(p.body, 'utf8');
-    else c.socket.write(p.body);
+    // The text of this turn's requests is joined (a rope: nothing is copied until the socket
+    // encodes it, as it would each body) and written once at the end of the turn: one
+    // `socket.write` a turn instead of two an envelope, each of which costs a stream entry, a
+    // callback and the stream's bookkeeping. (Heads are ASCII: UTF-8 writes them as they are.)
+    c.out += p.head;
+    if (typeof p.body === 'string') {
+      c.out += p.body;
+    } else {
+      // A gzipped body: the text before it goes first, in order.
+      this.#writeOut(c);
+      c.socket.write(p.body);
+    }
+  }
+
+  #writeOut(c: Connection): void {
+    if (c.out === '') return;
+    c.socket.write(c.out, 'utf8');
+    c.out = '';
   }
 
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     for (const c of this.#corked.splice(0)) {
       c.corked = false;
-      if (!c.dead) c.socket.uncork();
+      if (c.dead) continue;
+      this.#writeOut(c);
+      c.socket.uncork();
     }
   };
 
@@ -386,18 +437,33 @@ export class Http1Pool {
 
   /**
    * The batch connection while it has room, else an idle socket (the most recently used), else
-   * a new one (which becomes the batch once it has answered).
+   * a new one (which becomes the batch once it has answered) while under `maxSockets`, else
+   * any connection with room; `undefined` when none has (the request waits).
    */
-  #pick(): Connection {
+  #pick(): Connection | undefined {
     const b = this.#batch;
     if (this.#usable(b)) {
       if (b.idle) this.#wake(b, this.#idle.indexOf(b));
       return b;
     }
     const c = this.#idle.length > 0 ? this.#idle[this.#idle.length - 1]! : undefined;
-    if (c !== undefined) this.#wake(c, this.#idle.length - 1);
-    this.#batch = c ?? this.#open();
-    return this.#batch;
+    if (c !== undefined) {
+      this.#wake(c, this.#idle.length - 1);
+      this.#batch = c;
+      return c;
+    }
+    if (this.#all.size < this.#maxSockets) {
+      this.#batch = this.#open();
+      return this.#batch;
+    }
+    // Every socket is open and the batch one is full: any other with room, else wait.
+    for (const other of this.#all) {
+      if (this.#usable(other)) {
+        this.#batch = other;
+        return other;
+      }
+    }
+    return undefined;
   }
 
   /** Takes an idle socket back into use. */
@@ -425,6 +491,7 @@ export class Http1Pool {
       pipelinable: false,
       closing: false,
       corked: false,
+      out: '',
       dead: false,
       idle: false,
       stall: undefined,
@@ -494,6 +561,8 @@ export class Http1Pool {
     if (c.queue.length > 0) {
       // Answered and still busy: new requests may join it when the batch one is full.
       if (!this.#usable(this.#batch) && this.#usable(c)) this.#batch = c;
+      // Room again: requests that waited for a socket may join it.
+      if (this.#waiting.length > 0) this.#drainWaiting();
       return;
     }
     if (c.stall !== undefined) {
@@ -533,6 +602,7 @@ export class Http1Pool {
     c.socket.unref();
     c.socket.setTimeout(this.#o.idleTimeoutMillis);
     this.#idle.push(c);
+    if (this.#waiting.length > 0) this.#drainWaiting();
   }
 
   /**
@@ -560,6 +630,7 @@ export class Http1Pool {
     if (reason === 'socket' && behind.length > 0 && c.pipelinable) this.#pipelining = 1;
     const headHeard = head !== undefined && (head.response !== undefined || c.text.length > 0);
     c.text = '';
+    c.out = '';
     c.parsed = undefined;
     c.socket.destroy();
     const retry = (p: Pending): boolean => {
@@ -575,5 +646,7 @@ export class Http1Pool {
     for (const p of behind) {
       if (!p.done && !retry(p)) p.settle(error);
     }
+    // A socket fewer: one that waited may open its own.
+    if (this.#waiting.length > 0) this.#drainWaiting();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The Node transport's bound on requests out at once (`maxSockets`), and its register of the
+ * The Node transport's bound on requests out at once (`maxRequests`), and its register of the
  * sends not settled yet, which `close` aborts. Shared by the direct route and the proxy route.
  */
 

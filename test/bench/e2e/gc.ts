@@ -1,0 +1,123 @@
+/**
+ * Garbage-collection probe: the e2e service under one scenario at a fixed offered rate, each
+ * set-up in a fresh process run with `--trace-gc-nvp`, and what V8's young-generation
+ * collector did per request. This is how the 1000 ms batch delay of `SentrySpanProcessor` was
+ * found: spans held past one scavenge cycle were promoted to the old generation (1.7 MB per
+ * scavenge against OTLP's 5 KB), which cost more than the rest of the pipeline.
+ *
+ *   cd test && npx -y pnpm@10.34.8 run bench:gc
+ *
+ * Environment: GC_SETUPS (otel-otlp,otel-sentry), GC_SCENARIO (continue), GC_RATE (3000 req/s;
+ * 0 = max load), GC_SECONDS (5), E2E_PACKAGES_DIR (as for `bench:e2e`).
+ *
+ * Prints per set-up: req/s, the service's CPU µs per request, scavenges and their pause per
+ * request, bytes promoted and surviving per scavenge, bytes allocated per request, and the
+ * pause of full collections per request. Read it beside the OTLP row of the same run.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { E2E_DIR, installCleanup, pinSelf, startPinned, stopChild } from './children.js';
+import { request } from './ipc.js';
+import { runLoad } from './load.js';
+import { cpuMicros } from './proc-stats.js';
+import { parseScenarios, SCENARIO } from './scenarios.js';
+import { parseSetups, setupInfo } from './setups.js';
+import { LOAD_CPU, SERVICE_CPU } from './trial.js';
+
+const setups = parseSetups(process.env.GC_SETUPS ?? 'otel-otlp,otel-sentry');
+const scenario = SCENARIO[parseScenarios(process.env.GC_SCENARIO ?? 'continue')[0]!];
+const rate = Number(process.env.GC_RATE ?? 3000);
+const seconds = Number(process.env.GC_SECONDS ?? 5);
+
+/** Sums of the `--trace-gc-nvp` lines of one run. */
+interface GcTotals {
+  scavenges: number;
+  scavengePauseMs: number;
+  promoted: number;
+  survived: number;
+  allocated: number;
+  fullPauseMs: number;
+}
+
+function parseTrace(text: string): GcTotals {
+  const t: GcTotals = { scavenges: 0, scavengePauseMs: 0, promoted: 0, survived: 0, allocated: 0, fullPauseMs: 0 };
+  for (const line of text.split('\n')) {
+    if (!line.includes(' gc=')) continue;
+    const field = (name: string): number => Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+    if (line.includes(' gc=s ')) {
+      t.scavenges++;
+      t.scavengePauseMs += field('pause');
+      t.promoted += field('promoted');
+      t.survived += field('new_space_survived');
+      t.allocated += field('allocated');
+    } else {
+      t.fullPauseMs += field('pause');
+    }
+  }
+  return t;
+}
+
+installCleanup();
+pinSelf(LOAD_CPU);
+const receiver = await startPinned({
+  cpu: LOAD_CPU,
+  nodeArgs: [],
+  script: join(E2E_DIR, 'receiver.ts'),
+  env: {},
+  label: 'receiver',
+});
+console.log(
+  `bench:gc: ${scenario.name} at ${rate > 0 ? `${rate} req/s` : 'max load'} for ${seconds} s, service on CPU ${SERVICE_CPU}`,
+);
+console.log(
+  '| set-up | req/s | CPU µs/req | scavenges | scavenge pause µs/req | promoted KB/scavenge | survived KB/scavenge | allocated B/req | full GC pause µs/req |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+let run = 1;
+for (const setup of setups) {
+  const info = setupInfo(setup);
+  await request(receiver.child, 'config', { run, delayMs: scenario.receiverDelayMs }, 5_000);
+  const service = await startPinned({
+    cpu: SERVICE_CPU,
+    nodeArgs: ['--trace-gc-nvp', '--import', info.file],
+    script: join(E2E_DIR, 'service.ts'),
+    env: {
+      E2E_DSN: `http://public@127.0.0.1:${receiver.port}/${run}`,
+      E2E_OTLP_URL: `http://127.0.0.1:${receiver.port}/otlp/${run}/v1/traces`,
+      E2E_SAMPLE_RATE: String(scenario.sampleRate),
+      E2E_FLUSH_MS: '10000',
+    },
+    label: setup,
+  });
+  try {
+    let trace = '';
+    service.child.stdout?.on('data', (text: string) => {
+      trace += text;
+    });
+    const makeHeaders = scenario.headers;
+    const load = {
+      url: `http://127.0.0.1:${service.port}/checkout`,
+      connections: 16,
+      headers: makeHeaders ? () => makeHeaders(info.wire === 'otlp') : undefined,
+    };
+    await runLoad({ ...load, seconds: 2 });
+    await sleep(300);
+    trace = '';
+    const cpu0 = cpuMicros(service.pid);
+    const result = await runLoad({ ...load, ...(rate > 0 ? { overallRate: rate } : {}), seconds });
+    const cpu = cpuMicros(service.pid) - cpu0;
+    await sleep(300);
+    const t = parseTrace(trace);
+    const perRequest = (value: number) => (value / Math.max(1, result.ok)).toFixed(1);
+    const perScavenge = (bytes: number) => (bytes / Math.max(1, t.scavenges) / 1024).toFixed(0);
+    console.log(
+      `| ${setup} | ${result.reqPerSec.toFixed(0)} | ${perRequest(cpu)} | ${t.scavenges} | ${perRequest(t.scavengePauseMs * 1000)} | ` +
+        `${perScavenge(t.promoted)} | ${perScavenge(t.survived)} | ${(t.allocated / Math.max(1, result.ok)).toFixed(0)} | ${perRequest(t.fullPauseMs * 1000)} |`,
+    );
+  } finally {
+    await stopChild(service.child);
+  }
+  run++;
+}
+await stopChild(receiver.child);
+process.exit(0);

@@ -255,6 +255,28 @@ export function deriveSampleRand(
   sampleRate: number | undefined,
   random: () => number = Math.random,
 ): string {
+  return (deriveSampleRandMicros(sampled, sampleRate, random) / SIX_DECIMALS).toFixed(6);
+}
+
+/**
+ * {@link deriveSampleRand} as the number its text stands for (`Number(deriveSampleRand(…))`
+ * for the same `random`), without writing and reading the text: the sampler derives one for
+ * every new trace, and most never need the text (it is written only into a DSC).
+ */
+export function deriveSampleRandValue(
+  sampled: boolean | undefined,
+  sampleRate: number | undefined,
+  random: () => number = Math.random,
+): number {
+  return deriveSampleRandMicros(sampled, sampleRate, random) / SIX_DECIMALS;
+}
+
+/** `sample_rand` in millionths (an integer in [0, 10⁶)): see {@link deriveSampleRand}. */
+function deriveSampleRandMicros(
+  sampled: boolean | undefined,
+  sampleRate: number | undefined,
+  random: () => number,
+): number {
   let r = random();
   if (!(r >= 0 && r < 1)) r = 0;
   // A rate that is not a number in [0, 1] says nothing about where sample_rand must lie.
@@ -278,7 +300,7 @@ export function deriveSampleRand(
       while (micro < SIX_DECIMALS - 1 && micro / SIX_DECIMALS < rate) micro++;
     }
   }
-  return (micro / SIX_DECIMALS).toFixed(6);
+  return micro;
 }
 
 /**

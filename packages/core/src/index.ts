@@ -50,6 +50,7 @@ export { type DiscardedCount, DiscardTally } from './discard-tally.js';
 export {
   type DynamicSamplingContext,
   deriveSampleRand,
+  deriveSampleRandValue,
   dscFromBaggage,
   dscToBaggage,
   EMPTY_FROZEN_DSC,

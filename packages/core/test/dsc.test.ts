@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS, isValidKey, parseBaggage } from '../src/baggage.js';
 import {
   deriveSampleRand,
+  deriveSampleRandValue,
   dscFromBaggage,
   dscToBaggage,
   EMPTY_FROZEN_DSC,
@@ -358,6 +359,23 @@ describe('deriveSampleRand', () => {
         expect(Number(text) < sampleRate).toBe(sampled);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('deriveSampleRandValue', () => {
+  it('is the number deriveSampleRand writes, for the same random draw', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(true, false, undefined),
+        fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(undefined, 0, 1, 0.1, 2, -1)),
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        (sampled, rate, r) => {
+          const text = deriveSampleRand(sampled, rate, () => r);
+          expect(deriveSampleRandValue(sampled, rate, () => r)).toBe(Number(text));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/api';
 import {
   type Client,
-  deriveSampleRand,
+  deriveSampleRandValue,
   functionOption,
   getDynamicSamplingContext,
   isSamplingDeferred,
@@ -72,7 +72,7 @@ const C = 'otel-sentry/sampler';
  *      below `tracesSampleRate`.
  *   `sample_rand` comes from the incoming DSC, so every service of a trace compares the same
  *   number with its rate; when the DSC has none, one is derived consistently with any
- *   upstream decision (core's `deriveSampleRand`).
+ *   upstream decision (core's `deriveSampleRand`, here as its value).
  * - The rate and `sample_rand` used are recorded on the local root's side-table entry by
  *   `SentrySpanProcessor`, for the DSC the trace will propagate.
  * - What it does not sample is counted as `sample_rate` (one `transaction` per local root,
@@ -177,7 +177,7 @@ export class SentrySampler implements DiscardSource {
       else if (!isSamplingDeferred(context)) parentSampled = false;
     }
     const parentSampleRate = parseSampleRate(dsc?.sample_rate);
-    const sampleRand = parseSampleRand(dsc?.sample_rand) ?? Number(deriveSampleRand(parentSampled, parentSampleRate));
+    const sampleRand = parseSampleRand(dsc?.sample_rand) ?? deriveSampleRandValue(parentSampled, parentSampleRate);
 
     let sampleRate: number | undefined;
     let sampled: boolean;

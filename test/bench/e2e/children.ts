@@ -136,3 +136,39 @@ export async function stopChild(child: ChildProcess, timeoutMs = 10_000): Promis
   await exited;
   clearTimeout(timer);
 }
+
+/** Starts the loopback receiver (`receiver.ts`) on one CPU. */
+export function startReceiver(cpu: number): Promise<Started> {
+  return startPinned({ cpu, nodeArgs: [], script: `${E2E_DIR}receiver.ts`, env: {}, label: 'receiver' });
+}
+
+/** What {@link startService} needs: the set-up and where its telemetry goes. */
+export interface ServiceOptions {
+  readonly cpu: number;
+  /** The set-up file, loaded with `--import` before the service. */
+  readonly setupFile: string;
+  /** Node flags before it (`--cpu-prof`, `--expose-gc`, `--trace-gc-nvp`). */
+  readonly nodeArgs?: readonly string[];
+  readonly receiverPort: number;
+  /** The receiver's run number: its DSN project and OTLP path, so each run is counted apart. */
+  readonly run: number;
+  readonly sampleRate: number;
+  readonly flushMs: number;
+  readonly label: string;
+}
+
+/** Starts the e2e service (`service.ts`) under a set-up, sending to the receiver. */
+export function startService(o: ServiceOptions): Promise<Started> {
+  return startPinned({
+    cpu: o.cpu,
+    nodeArgs: [...(o.nodeArgs ?? []), '--import', o.setupFile],
+    script: `${E2E_DIR}service.ts`,
+    env: {
+      E2E_DSN: `http://public@127.0.0.1:${o.receiverPort}/${o.run}`,
+      E2E_OTLP_URL: `http://127.0.0.1:${o.receiverPort}/otlp/${o.run}/v1/traces`,
+      E2E_SAMPLE_RATE: String(o.sampleRate),
+      E2E_FLUSH_MS: String(o.flushMs),
+    },
+    label: o.label,
+  });
+}

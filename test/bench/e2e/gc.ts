@@ -14,9 +14,8 @@
  * request, bytes promoted and surviving per scavenge, bytes allocated per request, and the
  * pause of full collections per request. Read it beside the OTLP row of the same run.
  */
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { E2E_DIR, installCleanup, pinSelf, startPinned, stopChild } from './children.js';
+import { installCleanup, pinSelf, startReceiver, startService, stopChild } from './children.js';
 import { request } from './ipc.js';
 import { runLoad } from './load.js';
 import { cpuMicros } from './proc-stats.js';
@@ -59,13 +58,7 @@ function parseTrace(text: string): GcTotals {
 
 installCleanup();
 pinSelf(LOAD_CPU);
-const receiver = await startPinned({
-  cpu: LOAD_CPU,
-  nodeArgs: [],
-  script: join(E2E_DIR, 'receiver.ts'),
-  env: {},
-  label: 'receiver',
-});
+const receiver = await startReceiver(LOAD_CPU);
 console.log(
   `bench:gc: ${scenario.name} at ${rate > 0 ? `${rate} req/s` : 'max load'} for ${seconds} s, service on CPU ${SERVICE_CPU}`,
 );
@@ -77,16 +70,14 @@ let run = 1;
 for (const setup of setups) {
   const info = setupInfo(setup);
   await request(receiver.child, 'config', { run, delayMs: scenario.receiverDelayMs }, 5_000);
-  const service = await startPinned({
+  const service = await startService({
     cpu: SERVICE_CPU,
-    nodeArgs: ['--trace-gc-nvp', '--import', info.file],
-    script: join(E2E_DIR, 'service.ts'),
-    env: {
-      E2E_DSN: `http://public@127.0.0.1:${receiver.port}/${run}`,
-      E2E_OTLP_URL: `http://127.0.0.1:${receiver.port}/otlp/${run}/v1/traces`,
-      E2E_SAMPLE_RATE: String(scenario.sampleRate),
-      E2E_FLUSH_MS: '10000',
-    },
+    setupFile: info.file,
+    nodeArgs: ['--trace-gc-nvp'],
+    receiverPort: receiver.port,
+    run,
+    sampleRate: scenario.sampleRate,
+    flushMs: 10_000,
     label: setup,
   });
   try {

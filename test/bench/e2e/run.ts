@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { E2E_DIR, installCleanup, pinSelf, startPinned, stopChild } from './children.js';
+import { E2E_DIR, installCleanup, pinSelf, startReceiver, stopChild } from './children.js';
 import { summarizeProfiles } from './cpu-profile.js';
 import { rootsReceived } from './ingest.js';
 import { detailsTable, profileTable, SATURATED_CPU_PCT, scenarioTable } from './report.js';
@@ -77,13 +77,7 @@ console.log(
 const profRoot = cpuProf ? mkdtempSync(join(tmpdir(), 'otel-sentry-e2e-prof-')) : undefined;
 /** Requests the profiled trial of each scenario served, to put its profile per request. */
 const profiledRequests = new Map<string, number>();
-const receiver = await startPinned({
-  cpu: LOAD_CPU,
-  nodeArgs: [],
-  script: join(E2E_DIR, 'receiver.ts'),
-  env: {},
-  label: 'receiver',
-});
+const receiver = await startReceiver(LOAD_CPU);
 
 const trials: TrialResult[] = [];
 const failures: string[] = [];

@@ -11,9 +11,8 @@
  * E2E_SOAK_DELAY_MS (100), E2E_SOAK_DELAY_MAX_MS (300), E2E_SOAK_SETUP (otel-sentry),
  * E2E_FLUSH_MS (10000), E2E_VERBOSE=1.
  */
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { E2E_DIR, installCleanup, pinSelf, startPinned, stopChild } from './children.js';
+import { installCleanup, pinSelf, startReceiver, startService, stopChild } from './children.js';
 import { type RunCounts, rootsReceived } from './ingest.js';
 import { request } from './ipc.js';
 import { runLoad } from './load.js';
@@ -55,28 +54,20 @@ interface Sample {
 }
 
 const run = 1;
-const receiver = await startPinned({
-  cpu: LOAD_CPU,
-  nodeArgs: [],
-  script: join(E2E_DIR, 'receiver.ts'),
-  env: {},
-  label: 'receiver',
-});
+const receiver = await startReceiver(LOAD_CPU);
 const samples: Sample[] = [];
 let exitCode = 0;
 try {
   await request(receiver.child, 'config', { run, delayMs, delayMaxMs }, 5_000);
   const info = setupInfo(setup);
-  const service = await startPinned({
+  const service = await startService({
     cpu: SERVICE_CPU,
-    nodeArgs: ['--expose-gc', '--import', info.file],
-    script: join(E2E_DIR, 'service.ts'),
-    env: {
-      E2E_DSN: `http://public@127.0.0.1:${receiver.port}/${run}`,
-      E2E_OTLP_URL: `http://127.0.0.1:${receiver.port}/otlp/${run}/v1/traces`,
-      E2E_SAMPLE_RATE: '1',
-      E2E_FLUSH_MS: String(flushMs),
-    },
+    setupFile: info.file,
+    nodeArgs: ['--expose-gc'],
+    receiverPort: receiver.port,
+    run,
+    sampleRate: 1,
+    flushMs,
     label: setup,
   });
   try {

@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startPinned, stopChild } from './children.js';
+import { startService, stopChild } from './children.js';
 import type { RunCounts } from './ingest.js';
 import { request } from './ipc.js';
 import { type LoadResult, runLoad } from './load.js';
@@ -79,18 +79,16 @@ export async function runTrial(
   const info = setupInfo(setup);
   const run = nextRun++;
   await request(receiver.child, 'config', { run, delayMs: scenario.receiverDelayMs }, 5_000);
-  const nodeArgs = [...(config.extraNodeArgs ?? []), '--import', info.file];
+  const nodeArgs = [...(config.extraNodeArgs ?? [])];
   if (config.cpuProfDir) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${config.cpuProfDir}`);
-  const service = await startPinned({
+  const service = await startService({
     cpu: SERVICE_CPU,
+    setupFile: info.file,
     nodeArgs,
-    script: new URL('./service.ts', import.meta.url).pathname,
-    env: {
-      E2E_DSN: `http://public@127.0.0.1:${receiver.port}/${run}`,
-      E2E_OTLP_URL: `http://127.0.0.1:${receiver.port}/otlp/${run}/v1/traces`,
-      E2E_SAMPLE_RATE: String(scenario.sampleRate),
-      E2E_FLUSH_MS: String(config.flushMs),
-    },
+    receiverPort: receiver.port,
+    run,
+    sampleRate: scenario.sampleRate,
+    flushMs: config.flushMs,
     label: `${setup}/${scenarioName}`,
   });
   try {

@@ -63,8 +63,9 @@ export interface SentryEnvelopeExporterOptions {
   readonly maxQueueBytes?: number | undefined;
   /**
    * Most requests in flight at once. The limit starts at 8 and grows with demand, so sockets
-   * open gradually. At a 100 ms round trip, N requests carry 10·N envelopes a second.
-   * Default `256`.
+   * open gradually. At a 100 ms round trip, N requests carry 10·N envelopes a second. The Node
+   * transport opens at most 256 sockets: with `pipelining` several requests share one, and
+   * without it, requests past 256 wait for a socket. Default `1024`.
    */
   readonly maxConcurrentRequests?: number | undefined;
   /**

@@ -13,13 +13,13 @@
  * and runs in headless Chromium (test/browser/browser-app.browser.test.ts).
  * In READMEs listed in FULLY_CHECKED, every `ts` block must be such a snippet.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SentryReceiver, startSentryReceiver } from './e2e/support/sentry-receiver.js';
+import { startTsx } from './e2e/support/tsx-child.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const FULLY_CHECKED = ['packages/node/README.md', 'packages/browser/README.md'];
@@ -85,7 +85,7 @@ describe('README snippets', () => {
 
     const files = [...new Set(snippets.filter((b) => !b.browser).map((b) => b.snippet))];
     it.each(files)('%s', async (file) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, file)], {
+      const child = startTsx(join(root, file), {
         cwd: join(root, 'examples/snippets'),
         env: {
           ...process.env,
@@ -93,17 +93,9 @@ describe('README snippets', () => {
           SENTRY_DSN: receiver.dsn,
           NODE_ENV: 'test',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-      expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+      const { code } = await child.exited;
+      expect({ code, output: code === 0 ? '' : child.output() }).toEqual({ code: 0, output: '' });
     });
   });
 });

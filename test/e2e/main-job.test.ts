@@ -7,9 +7,9 @@
  * and the packages are built, else the scripted client; a Spotlight sidecar), once with
  * neither Chromium nor Spotlight (the scripted client, the outbox folder).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { startTsx } from './support/tsx-child.js';
 
 const exampleDir = fileURLToPath(new URL('../../examples/node-service', import.meta.url));
 const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
@@ -17,22 +17,11 @@ const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 async function runMainJob(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, TSX_TSCONFIG_PATH: tsconfig, ...env };
   delete childEnv.SENTRY_DSN; // never to a real project from a test run
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: exampleDir,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const child = startTsx('src/main.ts', { cwd: exampleDir, env: childEnv });
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 40_000);
+  const { code } = await child.exited;
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: child.output() };
 }
 
 function expectTheStory(output: string): { real: boolean } {

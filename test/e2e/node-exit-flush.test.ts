@@ -5,43 +5,28 @@
  * natural exit flushes on `beforeExit`; a hanging receiver does not hold the exit past the
  * shutdown deadline.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from './support/browser.js';
 import { type SentryReceiver, startSentryReceiver } from './support/sentry-receiver.js';
+import { startTsx, type TsxChild } from './support/tsx-child.js';
 
 // tsx is the test package's; the root tsconfig maps @otel-sentry/* to their sources.
 const testDir = fileURLToPath(new URL('..', import.meta.url));
 const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 const childScript = fileURLToPath(new URL('./support/exit-flush-child.ts', import.meta.url));
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
-    cwd: testDir,
-    env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+async function startChild(env: Record<string, string>): Promise<TsxChild> {
+  const child = startTsx(childScript, { cwd: testDir, env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, ...env } });
+  await until(
+    'the child to be ready',
+    () => child.output().includes('ready') || child.process.exitCode !== null,
+    15_000,
   );
-  await until('the child to be ready', () => output.includes('ready') || child.exitCode !== null, 15_000);
-  return { process: child, output: () => output, exited };
+  return child;
 }
 
 const transactionsNamed = (receiver: SentryReceiver, name: string) =>

@@ -32,19 +32,13 @@ import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { PNPM, ROOT as root, workspaceVersion } from './workspace.mjs';
 
 const execFileP = promisify(execFile);
-const root = new URL('..', import.meta.url).pathname;
 const appSources = join(root, 'scripts/consumers/app');
-const PNPM = ['-y', 'pnpm@10.34.8'];
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 /** createSentrySetup's default `shutdownTimeoutMillis`, plus flushOnExit's slack and a margin for a loaded machine. */
 const EXIT_DEADLINE_MILLIS = 2000 + 250 + 2750;
-
-/** The version a workspace package resolves, so installs hit the store and test the same lines. */
-function workspaceVersion(name, from) {
-  return JSON.parse(readFileSync(join(root, from, 'node_modules', name, 'package.json'), 'utf8')).version;
-}
 
 function esbuildVersion() {
   const fromTest = createRequire(join(root, 'test/package.json'));

@@ -37,18 +37,12 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { checkApp } from './check-app.mjs';
+import { PNPM, ROOT as root, workspaceVersion } from './workspace.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const PNPM = ['-y', 'pnpm@10.34.8'];
 const say = (line) => console.log(`[check-consumers] ${line}`);
 const problems = [];
 const started = Date.now();
 const appOnly = process.argv.includes('--app-only');
-
-/** Versions the workspace itself resolves, so installs hit the store and test the same lines. */
-function workspaceVersion(name, from = 'packages/span-processor') {
-  return JSON.parse(readFileSync(join(root, from, 'node_modules', name, 'package.json'), 'utf8')).version;
-}
 
 const packageDirs = readdirSync(join(root, 'packages')).filter((name) =>
   existsSync(join(root, 'packages', name, 'package.json')),
@@ -112,9 +106,9 @@ function checkTarball(name, dir) {
 
 // 2. Consumers.
 const otel = {
-  '@opentelemetry/api': workspaceVersion('@opentelemetry/api'),
-  '@opentelemetry/core': workspaceVersion('@opentelemetry/core'),
-  '@opentelemetry/sdk-trace-base': workspaceVersion('@opentelemetry/sdk-trace-base'),
+  '@opentelemetry/api': workspaceVersion('@opentelemetry/api', 'packages/span-processor'),
+  '@opentelemetry/core': workspaceVersion('@opentelemetry/core', 'packages/span-processor'),
+  '@opentelemetry/sdk-trace-base': workspaceVersion('@opentelemetry/sdk-trace-base', 'packages/span-processor'),
 };
 otel['@opentelemetry/sdk-trace-web'] = workspaceVersion('@opentelemetry/sdk-trace-web', 'packages/browser');
 const typescript = workspaceVersion('typescript', '.');

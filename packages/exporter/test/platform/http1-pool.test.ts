@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Http1Pool } from '../../src/platform/node/http1-pool.js';
+import { Http1Pool, type Http1Request, type Http1Response } from '../../src/platform/node/http1-pool.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -63,6 +63,19 @@ function pool(port: number, pipelining = 1, maxSockets?: number): Http1Pool {
   });
 }
 
+/** A request of `pool` as a promise, with `abort` for {@link Http1Pool.cancel}. */
+function exchange(
+  pool: Http1Pool,
+  head: string,
+  body: string | Buffer,
+): { promise: Promise<Http1Response>; abort(error: Error): void } {
+  let request: Http1Request | undefined;
+  const promise = new Promise<Http1Response>((resolve, reject) => {
+    request = pool.send(head, body, { onResponse: resolve, onError: reject });
+  });
+  return { promise, abort: (error) => pool.cancel(request!, error) };
+}
+
 /** An answer that tells which request (by its order on the server) it belongs to, in a header the pool reads. */
 const numbered = (n: number): string[] => [
   `HTTP/1.1 200 OK\r\nX-Sentry-Rate-Limits: ${n}\r\nContent-Length: 2\r\n\r\n{}`,
@@ -80,7 +93,7 @@ describe('Http1Pool', () => {
     ]);
     const p = pool(s.port);
     for (let i = 0; i < 3; i++) {
-      const r = await p.exchange(HEAD, '{}').promise;
+      const r = await exchange(p, HEAD, '{}').promise;
       expect(r).toEqual({ statusCode: 200, rateLimits: '60:transaction:key', retryAfter: null });
     }
     expect(s.connections()).toBe(1);
@@ -94,9 +107,9 @@ describe('Http1Pool', () => {
         : ['HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}'],
     );
     const p = pool(s.port);
-    expect(await p.exchange(HEAD, '{}').promise).toEqual({ statusCode: 429, rateLimits: null, retryAfter: '7' });
-    expect((await p.exchange(HEAD, '{}').promise).statusCode).toBe(200);
-    expect((await p.exchange(HEAD, '{}').promise).statusCode).toBe(429);
+    expect(await exchange(p, HEAD, '{}').promise).toEqual({ statusCode: 429, rateLimits: null, retryAfter: '7' });
+    expect((await exchange(p, HEAD, '{}').promise).statusCode).toBe(200);
+    expect((await exchange(p, HEAD, '{}').promise).statusCode).toBe(429);
     expect(s.connections()).toBe(3);
     p.close();
   });
@@ -104,7 +117,7 @@ describe('Http1Pool', () => {
   it('reads a head split across packets, and a body delimited by close', async () => {
     const s = await rawServer(() => ['HTTP/1.1 2', '01 Created\r\nConnection: close\r\n', '\r\n{"id":1}']);
     const p = pool(s.port);
-    expect((await p.exchange(HEAD, '{}').promise).statusCode).toBe(201);
+    expect((await exchange(p, HEAD, '{}').promise).statusCode).toBe(201);
     expect(p.size).toBe(0);
     p.close();
   });
@@ -112,7 +125,7 @@ describe('Http1Pool', () => {
   it('rejects a response that is not HTTP, and gives the socket up', async () => {
     const s = await rawServer(() => ['SSH-2.0-OpenSSH\r\n\r\n']);
     const p = pool(s.port);
-    await expect(p.exchange(HEAD, '{}').promise).rejects.toThrow(/malformed/);
+    await expect(exchange(p, HEAD, '{}').promise).rejects.toThrow(/malformed/);
     expect(p.size).toBe(0);
     p.close();
   });
@@ -121,7 +134,7 @@ describe('Http1Pool', () => {
     const s = await rawServer(() => ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']);
     const p = pool(s.port);
     p.close();
-    await expect(p.exchange(HEAD, '{}').promise).rejects.toThrow(/closed/);
+    await expect(exchange(p, HEAD, '{}').promise).rejects.toThrow(/closed/);
     expect(s.connections()).toBe(0);
   });
 
@@ -130,9 +143,9 @@ describe('Http1Pool', () => {
       const s = await rawServer(numbered);
       const p = pool(s.port, 16);
       // The first request proves the socket speaks HTTP/1.1 keep-alive; a fresh socket is not pipelined.
-      expect((await p.exchange(HEAD, '{}').promise).rateLimits).toBe('0');
+      expect((await exchange(p, HEAD, '{}').promise).rateLimits).toBe('0');
       const readsBefore = s.reads();
-      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => p.exchange(HEAD, '{}').promise));
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => exchange(p, HEAD, '{}').promise));
       expect(order(answers)).toEqual([1, 2, 3, 4, 5]);
       expect(s.connections()).toBe(1);
       expect(s.reads() - readsBefore).toBe(1);
@@ -142,8 +155,8 @@ describe('Http1Pool', () => {
     it('without pipelining, requests of one turn take one socket each', async () => {
       const s = await rawServer(() => ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']);
       const p = pool(s.port, 1);
-      await p.exchange(HEAD, '{}').promise;
-      await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      await exchange(p, HEAD, '{}').promise;
+      await Promise.all([1, 2, 3].map(() => exchange(p, HEAD, '{}').promise));
       expect(s.connections()).toBe(3);
       p.close();
     });
@@ -151,8 +164,8 @@ describe('Http1Pool', () => {
     it('caps the requests on one socket at `pipelining`, and opens another for the rest', async () => {
       const s = await rawServer(() => ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']);
       const p = pool(s.port, 2);
-      await p.exchange(HEAD, '{}').promise;
-      await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      await exchange(p, HEAD, '{}').promise;
+      await Promise.all([1, 2, 3].map(() => exchange(p, HEAD, '{}').promise));
       expect(s.connections()).toBe(2);
       p.close();
     });
@@ -162,18 +175,18 @@ describe('Http1Pool', () => {
       // proxy that answers the first request of a read and ignores the rest.
       const s = await rawServer((n) => (n === 2 || n === 3 ? null : numbered(n)));
       const p = pool(s.port, 16);
-      expect((await p.exchange(HEAD, '{}').promise).rateLimits).toBe('0');
+      expect((await exchange(p, HEAD, '{}').promise).rateLimits).toBe('0');
       const started = Date.now();
-      const answers = await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      const answers = await Promise.all([1, 2, 3].map(() => exchange(p, HEAD, '{}').promise));
       // 1 answered in place; the other two came back on fresh sockets after the stall (200 ms here).
       expect(order(answers).slice(0, 1)).toEqual([1]);
       expect(order(answers).slice(1).sort()).toEqual([4, 5]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(150);
       expect(s.connections()).toBe(3);
       // Pipelining is off now: two requests of one turn take two sockets.
-      await p.exchange(HEAD, '{}').promise;
+      await exchange(p, HEAD, '{}').promise;
       const before = s.connections();
-      await Promise.all([1, 2].map(() => p.exchange(HEAD, '{}').promise));
+      await Promise.all([1, 2].map(() => exchange(p, HEAD, '{}').promise));
       expect(s.connections() - before).toBe(0);
       expect(p.size).toBeGreaterThanOrEqual(2);
       p.close();
@@ -202,8 +215,8 @@ describe('Http1Pool', () => {
       servers.push(server);
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const p = pool((server.address() as AddressInfo).port, 16);
-      await p.exchange(HEAD, '{}').promise;
-      const answers = await Promise.all([1, 2, 3].map(() => p.exchange(HEAD, '{}').promise));
+      await exchange(p, HEAD, '{}').promise;
+      const answers = await Promise.all([1, 2, 3].map(() => exchange(p, HEAD, '{}').promise));
       expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
       p.close();
     });
@@ -211,10 +224,10 @@ describe('Http1Pool', () => {
       // The server answers everything but the second request of the batch, which it holds.
       const s = await rawServer((n) => (n === 2 ? null : numbered(n)));
       const p = pool(s.port, 16);
-      await p.exchange(HEAD, '{}').promise;
-      const first = p.exchange(HEAD, '{}');
-      const held = p.exchange(HEAD, '{}');
-      const third = p.exchange(HEAD, '{}');
+      await exchange(p, HEAD, '{}').promise;
+      const first = exchange(p, HEAD, '{}');
+      const held = exchange(p, HEAD, '{}');
+      const third = exchange(p, HEAD, '{}');
       expect((await first.promise).rateLimits).toBe('1');
       held.abort(new Error('deadline'));
       await expect(held.promise).rejects.toThrow(/deadline/);
@@ -227,12 +240,12 @@ describe('Http1Pool', () => {
     it('after close, nothing is written: pipelined requests in flight fail, and no socket opens', async () => {
       const s = await rawServer(() => null);
       const p = pool(s.port, 16);
-      const inFlight = [p.exchange(HEAD, '{}'), p.exchange(HEAD, '{}')];
+      const inFlight = [exchange(p, HEAD, '{}'), exchange(p, HEAD, '{}')];
       await new Promise((r) => setTimeout(r, 20));
       const connections = s.connections();
       p.close();
       for (const e of inFlight) await expect(e.promise).rejects.toThrow(/closed/);
-      await expect(p.exchange(HEAD, '{}').promise).rejects.toThrow(/closed/);
+      await expect(exchange(p, HEAD, '{}').promise).rejects.toThrow(/closed/);
       await new Promise((r) => setTimeout(r, 20));
       expect(s.connections()).toBe(connections);
       expect(p.size).toBe(0);
@@ -243,8 +256,8 @@ describe('Http1Pool', () => {
       // next request's answer overtake this one's final part.
       const s = await rawServer((n) => (n === 1 ? [`HTTP/1.1 100 Continue\r\n\r\n${numbered(n)[0]}`] : numbered(n)));
       const p = pool(s.port, 16);
-      await p.exchange(HEAD, '{}').promise;
-      const answers = await Promise.all([1, 2].map(() => p.exchange(HEAD, '{}').promise));
+      await exchange(p, HEAD, '{}').promise;
+      const answers = await Promise.all([1, 2].map(() => exchange(p, HEAD, '{}').promise));
       expect(order(answers)).toEqual([1, 2]);
       expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
       p.close();
@@ -255,7 +268,7 @@ describe('Http1Pool', () => {
     it('without pipelining, 12 requests at once use 2 sockets and are all answered, each in turn', async () => {
       const s = await rawServer(numbered);
       const p = pool(s.port, 1, 2);
-      const answers = await Promise.all(Array.from({ length: 12 }, () => p.exchange(HEAD, '{}').promise));
+      const answers = await Promise.all(Array.from({ length: 12 }, () => exchange(p, HEAD, '{}').promise));
       expect(answers.map((a) => a.statusCode)).toEqual(Array(12).fill(200));
       expect(s.connections()).toBe(2);
       expect(p.size).toBe(2);
@@ -265,7 +278,7 @@ describe('Http1Pool', () => {
     it('with pipelining, requests past the socket cap wait for the first answer, then share the socket', async () => {
       const s = await rawServer(numbered);
       const p = pool(s.port, 8, 1);
-      const answers = await Promise.all(Array.from({ length: 9 }, () => p.exchange(HEAD, '{}').promise));
+      const answers = await Promise.all(Array.from({ length: 9 }, () => exchange(p, HEAD, '{}').promise));
       // One socket: answers come in the order the requests were made.
       expect(order(answers)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       expect(s.connections()).toBe(1);
@@ -275,9 +288,9 @@ describe('Http1Pool', () => {
     it('a waiting request that is cancelled leaves the line; close fails the rest, and opens nothing', async () => {
       const s = await rawServer(() => null);
       const p = pool(s.port, 1, 1);
-      const first = p.exchange(HEAD, '{}');
-      const second = p.exchange(HEAD, '{}');
-      const third = p.exchange(HEAD, '{}');
+      const first = exchange(p, HEAD, '{}');
+      const second = exchange(p, HEAD, '{}');
+      const third = exchange(p, HEAD, '{}');
       second.abort(new Error('deadline'));
       await expect(second.promise).rejects.toThrow(/deadline/);
       await new Promise((r) => setTimeout(r, 20));

@@ -89,13 +89,6 @@ export interface Http1Response {
   readonly retryAfter: string | null;
 }
 
-/** A request in flight: resolves once the response is over (or cut). */
-export interface Http1Exchange {
-  readonly promise: Promise<Http1Response>;
-  /** Destroys the socket: rejects with `error`, or, once the status is known, resolves with it. */
-  abort(error: Error): void;
-}
-
 type BodyMode = 'length' | 'chunked' | 'close' | 'none';
 
 interface Parsed {
@@ -353,15 +346,6 @@ export class Http1Pool {
     }
     p.settle(error);
     if (c !== undefined) this.#lose(c, new Error('an exchange on this connection was aborted'), 'abort');
-  }
-
-  /** {@link Http1Pool.send} as a promise, with `abort` for {@link Http1Pool.cancel}. */
-  exchange(head: string, body: string | Buffer): Http1Exchange {
-    let request: Http1Request | undefined;
-    const promise = new Promise<Http1Response>((resolve, reject) => {
-      request = this.send(head, body, { onResponse: resolve, onError: reject });
-    });
-    return { promise, abort: (error) => this.cancel(request!, error) };
   }
 
   #start(p: Pending): void {

@@ -437,13 +437,13 @@ export class NodeHttpTransport implements PlatformTransport {
       if (this.#closed) return Promise.reject(closedError());
       const route = this.#route;
       if (route instanceof Error) return Promise.reject(route);
+      const body = request.body;
+      // A string body is written as it is (no copy into a Buffer).
+      const payload = typeof body === 'string' ? body : toBuffer(body);
+      const bytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
       if (route.kind === 'direct') {
         // Built with the route in the constructor.
         const direct = this.#direct!;
-        const body = request.body;
-        // A string body is written as it is (no copy into a Buffer).
-        const payload = typeof body === 'string' ? body : toBuffer(body);
-        const bytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
         const threshold = this.#compressionThreshold;
         return new Promise((resolve, reject) => {
           new DirectSend(direct, payload, bytes, threshold, resolve, reject);
@@ -451,7 +451,7 @@ export class NodeHttpTransport implements PlatformTransport {
       }
       // Every socket is connected and every request created inside `context.with(SUPPRESSED)`
       // below; the caller's context values are not needed for our own requests.
-      return this.#send(route, request.body, SUPPRESSED);
+      return this.#send(route, payload, bytes, SUPPRESSED);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -472,7 +472,12 @@ export class NodeHttpTransport implements PlatformTransport {
   }
 
   /** A send through a proxy: `http.request` with the route's agent. */
-  #send(route: ProxyRoute, body: string | Uint8Array, suppressed: Context): Promise<TransportResponse> {
+  #send(
+    route: ProxyRoute,
+    body: string | Buffer,
+    payloadBytes: number,
+    suppressed: Context,
+  ): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
       let settled = false;
       let holdsSlot = false;
@@ -519,8 +524,7 @@ export class NodeHttpTransport implements PlatformTransport {
         ...this.#headers,
         ...route.headers,
       };
-      let payload: string | Buffer = typeof body === 'string' ? body : toBuffer(body);
-      const payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+      let payload = body;
 
       const attempt = (): void => {
         const options: RequestOptions & { [kTunnelHints]?: TunnelHints } = {

@@ -319,6 +319,23 @@ describe('NodeHttpTransport', () => {
     expect(proxy.connections()).toBe(1);
   });
 
+  it('through a proxy that never answers: RequestTimeoutError on time; close() rejects a send in flight', async () => {
+    const proxy = await server(() => undefined);
+    const url = 'http://sentry.invalid:9000/api/1/envelope/';
+    const timing = transport({ url, proxy: `http://127.0.0.1:${proxy.port}`, timeoutMillis: 150 });
+    const started = Date.now();
+    await expect(timing.send({ body: ENVELOPE })).rejects.toBeInstanceOf(RequestTimeoutError);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(140);
+    expect(elapsed).toBeLessThan(150 + 700);
+
+    const closing = transport({ url, proxy: `http://127.0.0.1:${proxy.port}` });
+    const inFlight = closing.send({ body: ENVELOPE });
+    expect(await waitFor(() => proxy.requests.length === 2)).toBe(true);
+    closing.close();
+    await expect(inFlight).rejects.toThrow(/closed/);
+  });
+
   describe('https', () => {
     let tlsFiles: { key: string; cert: string } | undefined;
     beforeAll(() => {

@@ -5,8 +5,18 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function send(deadlines: SendDeadlines, name: string, timeoutMillis: number, timedOut: string[]): Expiring {
-  const s: Expiring = { deadline: Date.now() + timeoutMillis, timeOut: () => timedOut.push(name) };
+function send(
+  deadlines: SendDeadlines,
+  name: string,
+  timeoutMillis: number,
+  timedOut: string[],
+  aborted: string[] = [],
+): Expiring {
+  const s: Expiring = {
+    deadline: Date.now() + timeoutMillis,
+    timeOut: () => timedOut.push(name),
+    abort: () => aborted.push(name),
+  };
   deadlines.add(s);
   return s;
 }
@@ -58,9 +68,25 @@ describe('SendDeadlines', () => {
       timeOut: () => {
         throw new Error('bug');
       },
+      abort: () => undefined,
     });
     send(deadlines, 'b', 10, timedOut);
     await vi.advanceTimersByTimeAsync(10);
     expect(timedOut).toEqual(['b']);
+  });
+
+  it('abortAll aborts every send still watched, once, and none that settled', async () => {
+    vi.useFakeTimers();
+    const deadlines = new SendDeadlines();
+    const timedOut: string[] = [];
+    const aborted: string[] = [];
+    send(deadlines, 'a', 100, timedOut, aborted);
+    const b = send(deadlines, 'b', 100, timedOut, aborted);
+    send(deadlines, 'c', 100, timedOut, aborted);
+    deadlines.delete(b);
+    deadlines.abortAll(new Error('closed'));
+    expect(aborted).toEqual(['a', 'c']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(timedOut).toEqual([]);
   });
 });

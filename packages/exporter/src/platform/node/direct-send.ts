@@ -14,7 +14,7 @@ import { RequestTimeoutError } from '../../http-transport.js';
 import type { TransportResponse } from '../../types.js';
 import type { Http1Listener, Http1Pool, Http1Request, Http1Response } from './http1-pool.js';
 import type { Expiring, SendDeadlines } from './send-deadlines.js';
-import type { Abortable, Dispatchable, SendSlots } from './send-slots.js';
+import type { Dispatchable, SendSlots } from './send-slots.js';
 
 /** Where a direct send goes: the pool, and the request head up to `Content-Length`. */
 export interface DirectTarget {
@@ -25,7 +25,7 @@ export interface DirectTarget {
   readonly timeoutMillis: number;
 }
 
-export class DirectSend implements Http1Listener, Dispatchable, Abortable, Expiring {
+export class DirectSend implements Http1Listener, Dispatchable, Expiring {
   readonly #target: DirectTarget;
   readonly #resolve: (response: TransportResponse) => void;
   readonly #reject: (error: Error) => void;
@@ -53,7 +53,6 @@ export class DirectSend implements Http1Listener, Dispatchable, Abortable, Expir
     this.#reject = reject;
     this.deadline = Date.now() + target.timeoutMillis;
     target.deadlines.add(this);
-    target.slots.inFlight.add(this);
     if (bytes > compressionThreshold) this.#compress();
     else target.slots.acquire(this);
   }
@@ -108,7 +107,6 @@ export class DirectSend implements Http1Listener, Dispatchable, Abortable, Expir
     this.#settled = true;
     this.#target.deadlines.delete(this);
     const slots = this.#target.slots;
-    slots.inFlight.delete(this);
     if (this.#holdsSlot) {
       this.#holdsSlot = false;
       slots.release();

@@ -49,8 +49,8 @@ import type { TransportRequest, TransportResponse } from '../../types.js';
 import type { PlatformTransport, PlatformTransportOptions } from '../transport-options.js';
 import { DirectSend, type DirectTarget } from './direct-send.js';
 import { Http1Pool } from './http1-pool.js';
-import { SendDeadlines } from './send-deadlines.js';
-import { type Abortable, type Dispatchable, SendSlots } from './send-slots.js';
+import { type Expiring, SendDeadlines } from './send-deadlines.js';
+import { type Dispatchable, SendSlots } from './send-slots.js';
 
 /**
  * Most sockets of one transport, however many requests are in flight: with pipelining a
@@ -393,6 +393,8 @@ export class NodeHttpTransport implements PlatformTransport {
   readonly #compressionThreshold: number;
   readonly #maxRequests: number;
   readonly #slots: SendSlots;
+  /** Every send not settled yet, of either route: one timer for their deadlines; `close` aborts them. */
+  readonly #deadlines = new SendDeadlines();
   /** The direct route's pool and head, with the slots and deadline every send of it shares. */
   readonly #direct: DirectTarget | undefined;
   #closed = false;
@@ -426,7 +428,7 @@ export class NodeHttpTransport implements PlatformTransport {
             pool: route.pool,
             head: route.head,
             slots: this.#slots,
-            deadlines: new SendDeadlines(),
+            deadlines: this.#deadlines,
             timeoutMillis: this.#timeoutMillis,
           };
   }
@@ -464,7 +466,8 @@ export class NodeHttpTransport implements PlatformTransport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#slots.close(closedError());
+    this.#slots.close();
+    this.#deadlines.abortAll(closedError());
     const route = this.#route;
     if (route instanceof Error) return;
     if (route.kind === 'direct') route.pool.close();
@@ -494,8 +497,7 @@ export class NodeHttpTransport implements PlatformTransport {
       const settle = (error?: Error, force = false): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(deadline);
-        this.#slots.inFlight.delete(handle);
+        this.#deadlines.delete(handle);
         if (holdsSlot) {
           holdsSlot = false;
           this.#slots.release();
@@ -506,19 +508,6 @@ export class NodeHttpTransport implements PlatformTransport {
         if (response !== undefined && !force) resolve(response);
         else reject(error ?? new Error('request ended without a response'));
       };
-      const deadline = setTimeout(() => {
-        if (response !== undefined) {
-          // Headers are in, the body is late: cut it, the status is known.
-          destroyCurrent();
-          settle();
-          return;
-        }
-        const error = new RequestTimeoutError(`request timed out after ${this.#timeoutMillis} ms`);
-        destroyCurrent(error);
-        settle(error);
-      }, this.#timeoutMillis);
-      deadline.unref();
-
       const headers: Record<string, string | number> = {
         'Content-Type': 'application/x-sentry-envelope',
         ...this.#headers,
@@ -592,17 +581,29 @@ export class NodeHttpTransport implements PlatformTransport {
         });
         request.end(payload);
       };
-      const handle: Dispatchable & Abortable = {
+      const handle: Dispatchable & Expiring = {
+        deadline: Date.now() + this.#timeoutMillis,
         dispatch: () => {
           holdsSlot = true;
           attempt();
+        },
+        timeOut: () => {
+          if (response !== undefined) {
+            // Headers are in, the body is late: cut it, the status is known.
+            destroyCurrent();
+            settle();
+            return;
+          }
+          const error = new RequestTimeoutError(`request timed out after ${this.#timeoutMillis} ms`);
+          destroyCurrent(error);
+          settle(error);
         },
         abort: (error) => {
           destroyCurrent(error);
           settle(error, true);
         },
       };
-      this.#slots.inFlight.add(handle);
+      this.#deadlines.add(handle);
       const ready = (): void => {
         headers['Content-Length'] = payloadBytes;
         this.#slots.acquire(handle);

@@ -1,19 +1,22 @@
 /**
- * One timer for the deadlines of every direct send of a transport, instead of a `setTimeout`
- * and a `clearTimeout` per envelope: the sends of one transport share one timeout, so their
- * deadlines come in the order they started, and a `Set` (which keeps insertion order) holds
- * them oldest first. The timer is armed for the oldest; when it fires, the expired ones time
- * out and it is armed again for the next. A send that settles leaves the set; the timer is not
- * cleared then (when it fires early it finds nothing due and re-arms), so a busy transport
- * touches the timer list about once per timeout, not twice per envelope.
+ * The sends of a transport not settled yet, with their deadlines: `close` aborts them all, and
+ * one timer times them out, instead of a `setTimeout` and a `clearTimeout` per envelope. The
+ * sends of one transport share one timeout, so their deadlines come in the order they
+ * started, and a `Set` (which keeps insertion order) holds them oldest first. The timer is
+ * armed for the oldest; when it fires, the expired ones time out and it is armed again for the
+ * next. A send that settles leaves the set; the timer is not cleared then (when it fires early
+ * it finds nothing due and re-arms), so a busy transport touches the timer list about once per
+ * timeout, not twice per envelope.
  */
 
-/** A send with a deadline. */
+/** A send not settled yet. */
 export interface Expiring {
   /** `Date.now()` at which it times out. */
   readonly deadline: number;
   /** Called once, when the deadline passed before the send settled. */
   timeOut(): void;
+  /** Ends the send at once with `error` (the transport is closing). */
+  abort(error: Error): void;
 }
 
 export class SendDeadlines {
@@ -29,6 +32,13 @@ export class SendDeadlines {
   /** Stops watching `send` (it settled). */
   delete(send: Expiring): void {
     this.#sends.delete(send);
+  }
+
+  /** Aborts every send not settled yet; none of them times out after. */
+  abortAll(error: Error): void {
+    const sends = [...this.#sends];
+    this.#sends.clear();
+    for (const send of sends) send.abort(error);
   }
 
   #arm(deadline: number): void {

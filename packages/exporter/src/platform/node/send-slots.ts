@@ -1,6 +1,6 @@
 /**
- * The Node transport's bound on requests out at once (`maxRequests`), and its register of the
- * sends not settled yet, which `close` aborts. Shared by the direct route and the proxy route.
+ * The Node transport's bound on requests out at once (`maxRequests`), shared by the direct
+ * route and the proxy route. (The sends not settled yet are in `SendDeadlines`.)
  */
 
 /** A send waiting for a slot. */
@@ -9,17 +9,10 @@ export interface Dispatchable {
   dispatch(): void;
 }
 
-/** A send `close` can end. */
-export interface Abortable {
-  abort(error: Error): void;
-}
-
 export class SendSlots {
   readonly #max: number;
   /** Sends ready to go, waiting for one of the slots. */
   readonly #waiting: Dispatchable[] = [];
-  /** Every send not settled yet. */
-  readonly inFlight = new Set<Abortable>();
   #active = 0;
   #drainScheduled = false;
   #closed = false;
@@ -64,10 +57,9 @@ export class SendSlots {
     }
   };
 
-  /** Aborts every send not settled yet with `error`; nothing waiting is dispatched after. */
-  close(error: Error): void {
+  /** Nothing waiting is dispatched after (the transport aborts the sends themselves). */
+  close(): void {
     this.#closed = true;
     this.#waiting.length = 0;
-    for (const send of [...this.inFlight]) send.abort(error);
   }
 }

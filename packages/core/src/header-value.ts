@@ -1,6 +1,7 @@
 /**
- * Internal (not exported from the package entry point).
  * What a header value may carry when it is re-sent byte for byte (design decision 1).
+ * `isSafeHeaderText` is exported from the package entry point (the propagator checks
+ * `tracestate` values with it); the rest is internal.
  *
  * HTTP allows visible ASCII, space and tab in a field value (RFC 9110 §5.5); CR, LF, NUL,
  * the other controls, DEL and anything past ASCII are refused by Node's HTTP client and

@@ -90,6 +90,7 @@ export {
   serializeEnvelopeBytes,
 } from './envelope.js';
 export { createHeadDsc, type HeadDscFields } from './head-dsc.js';
+export { isSafeHeaderText } from './header-value.js';
 export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry } from './hooks.js';
 export { hrTimeToSeconds, normalizeReplayId, timestampInSeconds, uuid4, uuid4Dashed } from './ids.js';
 export { type IncomingDsc, readIncomingDsc } from './incoming-dsc.js';

@@ -7,6 +7,7 @@
  * `@opentelemetry/core`'s `TraceState` accepts: it drops a longer value whole. Of a hostile
  * header, at most {@link TRACESTATE_MAX_READ_CHARS} characters are read.
  */
+import { isSafeHeaderText } from '@otel-sentry/core';
 import type { IncomingValue } from './carrier.js';
 
 const MAX_MEMBERS = 32;
@@ -28,14 +29,22 @@ export const TRACESTATE_MAX_READ_CHARS = 16_448;
 const KEY = /^(?:[a-z0-9][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})$/;
 const VALUE = /^[ -~]{0,255}[!-~]$/;
 
+// A value is re-sent byte for byte, so it may not hold a percent-escape of a control either
+// (`%0D%0A`): harmless to W3C Trace Context, a header break to a receiver that decodes it.
 function isValidMember(member: string, eq: number): boolean {
   const value = member.slice(eq + 1);
-  return KEY.test(member.slice(0, eq)) && VALUE.test(value) && !value.includes('=');
+  return (
+    KEY.test(member.slice(0, eq)) &&
+    VALUE.test(value) &&
+    !value.includes('=') &&
+    isSafeHeaderText(member, eq + 1, member.length)
+  );
 }
 
 /**
- * Every `tracestate` value combined into one list: invalid members and repeated keys (the
- * first, leftmost one is the newest) left out; past the limits, whole members are dropped
+ * Every `tracestate` value combined into one list: invalid members (a value holding a
+ * percent-escaped control among them) and repeated keys (the first, leftmost one is the
+ * newest) left out; past the limits, whole members are dropped
  * until it fits, members longer than 128 characters first, then from the end, as the spec
  * says. `undefined` when nothing is left.
  */

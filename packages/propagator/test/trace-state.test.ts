@@ -23,6 +23,11 @@ describe('combineTraceState', () => {
     expect(combineTraceState([])).toBeUndefined();
   });
 
+  it('leaves out a member whose value holds a percent-escaped control (re-sent, it would decode to one)', () => {
+    // The shape the hostile-input property once found: `sentry-=%0A`, a valid W3C member.
+    expect(combineTraceState('a=1,sentry-=%0A,b=%0d%0a,c=%7F,d=%41%20ok')).toBe('a=1,d=%41%20ok');
+  });
+
   it('keeps at most 32 members, cutting from the end', () => {
     const all = Array.from({ length: 40 }, (_, i) => member(i));
     const out = combineTraceState([all.slice(0, 20).join(','), all.slice(20).join(',')]);

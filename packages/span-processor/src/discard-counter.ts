@@ -6,7 +6,8 @@
  * - emitted on the client as the `discardedEvent` hook, so an exporter sharing the client
  *   can put it in its next client report,
  * - logged through diag: a warning the first time a reason/category pair is seen; later ones
- *   are only counted (a sampler drops on most requests: no string is built per drop).
+ *   are only counted (a sampler drops on most requests: no string is built per drop, and the
+ *   tally tells a new pair without a lookup of its own).
  */
 import { type Client, type DataCategory, type DiscardReason, DiscardTally } from '@otel-sentry/core';
 import { processorDiag } from './diag.js';
@@ -18,7 +19,6 @@ export const DISCARDED_EVENT_HOOK = 'discardedEvent';
 export class DiscardCounter {
   readonly #client: Client;
   readonly #tally = new DiscardTally();
-  readonly #warned = new Map<DiscardReason, Set<DataCategory>>();
 
   constructor(client: Client) {
     this.#client = client;
@@ -26,15 +26,8 @@ export class DiscardCounter {
 
   record(reason: DiscardReason, category: DataCategory, quantity: number, why: string): void {
     if (!(quantity > 0)) return;
-    this.#tally.add(reason, category, quantity);
-
-    let warned = this.#warned.get(reason);
-    if (warned === undefined) {
-      warned = new Set();
-      this.#warned.set(reason, warned);
-    }
-    if (!warned.has(category)) {
-      warned.add(category);
+    // The tally knows whether this reason/category pair is new: only then is it logged.
+    if (this.#tally.add(reason, category, quantity)) {
       processorDiag.warn(
         `dropped ${quantity} ${category} (${reason}): ${why}; later drops of this kind are only counted`,
       );

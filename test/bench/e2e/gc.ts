@@ -8,7 +8,9 @@
  *   cd test && npx -y pnpm@10.34.8 run bench:gc
  *
  * Environment: GC_SETUPS (otel-otlp,otel-sentry), GC_SCENARIO (continue), GC_RATE (3000 req/s;
- * 0 = max load), GC_SECONDS (5), E2E_PACKAGES_DIR (as for `bench:e2e`).
+ * 0 = max load), GC_SECONDS (5), E2E_PACKAGES_DIR (as for `bench:e2e`), GC_RECEIVER_DELAY_MS (the
+ * scenario's by default), GC_CPU_PROF_DIR (profile each service with `--cpu-prof` into
+ * `<dir>/<set-up>`; the warm-up then runs at the measured rate too).
  *
  * Prints per set-up: req/s, the service's CPU µs per request, scavenges and their pause per
  * request, bytes promoted and surviving per scavenge, bytes allocated per request, and the
@@ -27,6 +29,10 @@ const setups = parseSetups(process.env.GC_SETUPS ?? 'otel-otlp,otel-sentry');
 const scenario = SCENARIO[parseScenarios(process.env.GC_SCENARIO ?? 'continue')[0]!];
 const rate = Number(process.env.GC_RATE ?? 3000);
 const seconds = Number(process.env.GC_SECONDS ?? 5);
+/** When set, each service also runs under `--cpu-prof` into `<dir>/<set-up>` and warms up at the measured rate. */
+const profileDir = process.env.GC_CPU_PROF_DIR;
+/** The scenario's receiver delay unless GC_RECEIVER_DELAY_MS says otherwise (what does the round trip cost?). */
+const receiverDelayMs = Number(process.env.GC_RECEIVER_DELAY_MS ?? scenario.receiverDelayMs);
 
 /** Sums of the `--trace-gc-nvp` lines of one run. */
 interface GcTotals {
@@ -60,7 +66,7 @@ installCleanup();
 pinSelf(LOAD_CPU);
 const receiver = await startReceiver(LOAD_CPU);
 console.log(
-  `bench:gc: ${scenario.name} at ${rate > 0 ? `${rate} req/s` : 'max load'} for ${seconds} s, service on CPU ${SERVICE_CPU}`,
+  `bench:gc: ${scenario.name} at ${rate > 0 ? `${rate} req/s` : 'max load'} for ${seconds} s, receiver answering after ${receiverDelayMs} ms, service on CPU ${SERVICE_CPU}`,
 );
 console.log(
   '| set-up | req/s | CPU µs/req | scavenges | scavenge pause µs/req | promoted KB/scavenge | survived KB/scavenge | allocated B/req | full GC pause µs/req |',
@@ -69,11 +75,11 @@ console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 let run = 1;
 for (const setup of setups) {
   const info = setupInfo(setup);
-  await request(receiver.child, 'config', { run, delayMs: scenario.receiverDelayMs }, 5_000);
+  await request(receiver.child, 'config', { run, delayMs: receiverDelayMs }, 5_000);
   const service = await startService({
     cpu: SERVICE_CPU,
     setupFile: info.file,
-    nodeArgs: ['--trace-gc-nvp'],
+    nodeArgs: ['--trace-gc-nvp', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${setup}`] : [])],
     receiverPort: receiver.port,
     run,
     sampleRate: scenario.sampleRate,
@@ -91,11 +97,12 @@ for (const setup of setups) {
       connections: 16,
       headers: makeHeaders ? () => makeHeaders(info.wire === 'otlp') : undefined,
     };
-    await runLoad({ ...load, seconds: 2 });
+    const offered = rate > 0 ? { overallRate: rate } : {};
+    await runLoad({ ...load, ...(profileDir ? offered : {}), seconds: 2 });
     await sleep(300);
     trace = '';
     const cpu0 = cpuMicros(service.pid);
-    const result = await runLoad({ ...load, ...(rate > 0 ? { overallRate: rate } : {}), seconds });
+    const result = await runLoad({ ...load, ...offered, seconds });
     const cpu = cpuMicros(service.pid) - cpu0;
     await sleep(300);
     const t = parseTrace(trace);

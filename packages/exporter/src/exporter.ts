@@ -2,8 +2,9 @@
  * `SentryEnvelopeExporter`: the OpenTelemetry `SpanExporter` contract over the pieces that
  * do the work — the transaction assembler (for spans no `SentrySpanProcessor` assembled),
  * the event pipeline (spans → events → envelopes), the heartbeat (sessions and client
- * reports), and the senders (a bounded queue and many requests in flight over the platform
- * transport) — plus backpressure and the one shutdown deadline.
+ * reports), the senders (a bounded queue and many requests in flight over the platform
+ * transport) and the offline leg (`offline-leg.ts`) — plus backpressure and the one shutdown
+ * deadline.
  */
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
@@ -18,7 +19,6 @@ import {
   type Envelope,
   InvalidOptionError,
   parseDsn,
-  parseEnvelope,
   RateLimits,
   type ReadableSpanLike,
   resolveEnv,
@@ -26,7 +26,6 @@ import {
   serializeEnvelope,
   type TransportResult,
 } from '@otel-sentry/core';
-import type { OfflineQueue } from '#platform-files';
 import { ClientReportRecorder } from './client-reports.js';
 import {
   createOtlpTransport,
@@ -36,17 +35,11 @@ import {
   LazyOutboxTransport,
 } from './destination.js';
 import { exporterDiag } from './diag.js';
-import {
-  EnvelopeSender,
-  type EnvelopeSenderOptions,
-  type OfflineStore,
-  recordEnvelopeDrop,
-  recordItemDrop,
-  type Undelivered,
-} from './envelope-sender.js';
+import { EnvelopeSender, type EnvelopeSenderOptions, recordEnvelopeDrop, type Undelivered } from './envelope-sender.js';
 import { EventPipeline } from './event-pipeline.js';
 import { recordLostSpans, spansOfGroups } from './export-failure.js';
 import { Heartbeat } from './heartbeat.js';
+import { type OfflineLeg, startOfflineLeg } from './offline-leg.js';
 import {
   checkEarlyExporterOptions,
   MAX_RETRY_DELAY_MILLIS,
@@ -58,9 +51,11 @@ import { type OtlpEndpoint, otlpEndpoint } from './otlp-endpoint.js';
 import { OtlpSpanSender } from './otlp-span-sender.js';
 import { warnNoDsnInProduction } from './production-warning.js';
 import { DEFAULT_BACKOFF } from './retry.js';
+import { isNode } from './runtime.js';
 import { Scrubber } from './scrubber.js';
 import { SpanStreamer } from './span-streamer.js';
 import { resolveSpotlightUrl } from './spotlight.js';
+import { delay, unref } from './timers.js';
 import { TransactionAssembler } from './transaction-assembler.js';
 import type { ConnectionCheckResult, ExporterStats, SentryEnvelopeExporterOptions } from './types.js';
 
@@ -98,20 +93,6 @@ function resolveDsn(option: unknown, fromClient: Dsn | undefined): Dsn | undefin
     );
   }
   return fromClient ?? own;
-}
-
-function isNode(): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof proc?.versions?.node === 'string';
-}
-
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  (timer as { unref?: () => void }).unref?.();
-}
-
-/** Resolves after `ms` (unref'd: a deadline must never keep the process alive on its own). */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => unref(setTimeout(resolve, Math.max(0, ms))));
 }
 
 /** The retry settings of a sender to Sentry (envelopes or OTLP), from the options. */
@@ -177,7 +158,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
   readonly #dsn: Dsn | undefined;
   readonly #unsubscribe: () => void;
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  #offline: Promise<OfflineQueue | undefined> | undefined;
+  #offline: OfflineLeg | undefined;
   #shutdownPromise: Promise<void> | undefined;
   readonly #stats: ExporterStats = {
     transactions: 0,
@@ -251,7 +232,22 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     if (this.#destination.kind === 'sentry' && spotlightUrl !== undefined) {
       this.#spotlight = this.#spotlightSender(spotlightUrl, o);
     }
-    if (o.offline !== undefined && this.#destination.kind === 'sentry') this.#setUpOffline(o.offline);
+    if (o.offline !== undefined && this.#destination.kind === 'sentry') {
+      const offline = startOfflineLeg({
+        settings: o.offline,
+        projectId: this.#dsn?.projectId,
+        transport: this.#destination.transport,
+        reports: this.#reports,
+        onDelivered: () => {
+          this.#stats.envelopesSent++;
+        },
+      });
+      if (offline !== undefined) {
+        this.#offline = offline;
+        this.#sender.setOffline(offline.store);
+        this.#addTimer(() => offline.store.networkUp(), o.offline.retryIntervalMillis);
+      }
+    }
 
     this.#heartbeat = new Heartbeat({
       client: this.client,
@@ -504,8 +500,7 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
 
   /** Resends what the offline queue holds now. Resolves with how many envelopes were answered. */
   async flushOffline(): Promise<number> {
-    const queue = await this.#offline;
-    return queue === undefined ? 0 : queue.flush();
+    return this.#offline === undefined ? 0 : this.#offline.flush();
   }
 
   // ---------------------------------------------------------------- destinations
@@ -621,55 +616,6 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     unref(this.#expiryTimer);
   }
 
-  // ---------------------------------------------------------------- offline queue
-
-  #setUpOffline(options: NonNullable<ResolvedExporterOptions['offline']>): void {
-    if (!isNode()) {
-      exporterDiag.warn('the offline queue needs Node; it is off');
-      return;
-    }
-    const dsn = this.#dsn;
-    const transport = this.#destination.transport;
-    this.#offline = import('#platform-files').then(
-      (m) => {
-        if (!m.HAS_FILE_SYSTEM) throw new Error('this platform has no file system');
-        const queue = new m.OfflineQueue({
-          dir: options.dir ?? m.defaultOfflineDir(dsn?.projectId ?? 'default'),
-          maxEnvelopes: options.maxEnvelopes,
-          maxBytes: options.maxBytes,
-          transport,
-          onEvict: (body) => this.#countStored(body, 'cache_overflow'),
-          onRejected: (body) => this.#countStored(body, 'send_error'),
-          onDamaged: (items) => {
-            for (const headers of items)
-              recordItemDrop(this.#reports, 'internal_sdk_error', { headers, payload: undefined });
-          },
-          onDelivered: () => {
-            this.#stats.envelopesSent++;
-          },
-        });
-        // Resend what an earlier run left behind.
-        void queue.flush();
-        return queue;
-      },
-      (error: unknown) => {
-        exporterDiag.warn('the offline queue could not start', error);
-        return undefined;
-      },
-    );
-    const store: OfflineStore = {
-      store: async (body) => {
-        const queue = await this.#offline;
-        return queue === undefined ? false : queue.store(body);
-      },
-      networkUp: () => {
-        void this.#offline?.then((q) => q?.flush());
-      },
-    };
-    this.#sender.setOffline(store);
-    this.#addTimer(() => store.networkUp(), options.retryIntervalMillis);
-  }
-
   /**
    * The OTLP leg at the deadline: requests not answered and spans still waiting are counted
    * as lost. Never stored offline: the offline queue resends through the envelope endpoint.
@@ -685,11 +631,6 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     if (spans > 0) {
       exporterDiag.warn(`shutdown deadline reached with ${spans} span(s) not delivered over OTLP: lost`);
     }
-  }
-
-  #countStored(body: Uint8Array, reason: DiscardReason): void {
-    const envelope = parseEnvelope(body);
-    if (envelope !== undefined) recordEnvelopeDrop(this.#reports, reason, envelope);
   }
 
   // ---------------------------------------------------------------- flush and shutdown
@@ -731,26 +672,15 @@ export class SentryEnvelopeExporter implements SpanExporterLike {
     this.#stats.undeliveredAtShutdown = undelivered.length;
     const what = describeItems(undelivered);
 
-    const storedSet = new Set<Undelivered>();
-    const queue = offline === undefined ? undefined : await Promise.race([offline, delay(deadline - Date.now())]);
-    if (queue !== undefined) {
-      const storing = Promise.all(
-        undelivered.map(async (u) => {
-          if (u.envelope.items.every((i) => i.headers.type === 'client_report')) return;
-          if (await queue.store(u.body)) storedSet.add(u);
-        }),
-      );
-      await Promise.race([storing, delay(deadline - Date.now())]);
-    }
+    const stored = offline === undefined ? undefined : await offline.storeUntil(undelivered, deadline);
     // Counted in the reports too, although the last report may not get out: the count stays
     // in the log line below.
     for (const u of undelivered) {
-      if (!storedSet.has(u)) recordEnvelopeDrop(this.#reports, 'network_error', u.envelope);
+      if (!stored?.has(u)) recordEnvelopeDrop(this.#reports, 'network_error', u.envelope);
     }
-    const stored = storedSet.size;
     exporterDiag.warn(
       `shutdown deadline (${timeout} ms) reached with ${undelivered.length} envelope(s) undelivered (${what})` +
-        (queue !== undefined ? `: ${stored} stored in the offline queue, the rest lost` : ': lost'),
+        (stored !== undefined ? `: ${stored.size} stored in the offline queue, the rest lost` : ': lost'),
     );
   }
 }

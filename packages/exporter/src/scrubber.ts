@@ -312,8 +312,10 @@ export class Scrubber {
   /**
    * The scrubbed attributes written straight to a JSON object text, in one pass and without
    * a copy: the hot path of span mapping. Equal to `JSON.stringify(scrubAttributes(attributes))`.
+   * `lastMember`, a JSON member text (`"key":value`), is written last: a caller that adds one
+   * member must not slice the result open again, which would flatten the text it built.
    */
-  attributesJson(attributes: Attributes): string {
+  attributesJson(attributes: Attributes, lastMember?: string): string {
     let out = '{';
     for (const key in attributes) {
       const value = attributes[key];
@@ -339,6 +341,7 @@ export class Scrubber {
       }
       out += out.length === 1 ? entry + text : `,${entry}${text}`;
     }
+    if (lastMember !== undefined) out += out.length === 1 ? lastMember : `,${lastMember}`;
     return `${out}}`;
   }
 

@@ -93,9 +93,7 @@ function rootData(span: ReadableSpanLike, scrubber: Scrubber): Record<string, un
 
 /** {@link rootData} written straight to JSON. */
 function rootDataJson(span: ReadableSpanLike, scrubber: Scrubber): string {
-  const attributes = scrubber.attributesJson(span.attributes);
-  const kind = `"otel.kind":"${KIND_NAMES[span.kind] ?? 'internal'}"`;
-  return attributes.length === 2 ? `{${kind}}` : `${attributes.slice(0, -1)},${kind}}`;
+  return scrubber.attributesJson(span.attributes, `"otel.kind":"${KIND_NAMES[span.kind] ?? 'internal'}"`);
 }
 
 function parentSpanId(span: ReadableSpanLike): string | undefined {

@@ -114,6 +114,18 @@ describe('Scrubber.attributesJson', () => {
       { numRuns: 300 },
     );
   });
+
+  it('writes a last member after the attributes, or alone', () => {
+    const s = new Scrubber({ sendDefaultPii: false });
+    const kind = '"otel.kind":"server"';
+    expect(JSON.parse(s.attributesJson({ 'http.route': '/a', n: 1 }, kind))).toEqual({
+      'http.route': '/a',
+      n: 1,
+      'otel.kind': 'server',
+    });
+    expect(s.attributesJson({}, kind)).toBe(`{${kind}}`);
+    expect(s.attributesJson({ gone: undefined }, kind)).toBe(`{${kind}}`);
+  });
 });
 
 describe('secrets in URLs, whatever the form (issue 12)', () => {

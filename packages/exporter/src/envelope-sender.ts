@@ -28,6 +28,7 @@ import {
 import type { ClientReportRecorder } from './client-reports.js';
 import { exporterDiag } from './diag.js';
 import { type BackoffOptions, backoffDelay, isRetryableStatus } from './retry.js';
+import { unref } from './timers.js';
 import type { EnvelopeTransport, TransportResponse } from './types.js';
 
 /** Where envelopes that could not be sent for lack of network go (the offline queue). */
@@ -351,7 +352,7 @@ export class EnvelopeSender {
         this.#growthTimer = undefined;
         this.#pump();
       }, GROWTH_INTERVAL_MILLIS);
-      (this.#growthTimer as { unref?: () => void }).unref?.();
+      unref(this.#growthTimer);
     }
     while (this.#active.size < this.#limit && this.#head < this.#queue.length) {
       const next = this.#queue[this.#head]!;

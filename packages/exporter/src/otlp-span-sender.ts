@@ -39,6 +39,7 @@ import { inferSpanDescription, SENTRY_OP } from './op-inference.js';
 import type { Scrubber } from './scrubber.js';
 import { bySegment, segmentsOf } from './span-segments.js';
 import { SEGMENT_ID, SEGMENT_NAME, SEGMENT_NAME_SOURCE, segmentDescription } from './span-v2.js';
+import { unref } from './timers.js';
 
 /** Most spans in one OTLP request (the OpenTelemetry batch processor's default batch). */
 export const OTLP_MAX_BATCH_SPANS = 512;
@@ -172,7 +173,7 @@ export class OtlpSpanSender {
         this.#timer = undefined;
         this.flush();
       }, OTLP_BATCH_DELAY_MILLIS);
-      (this.#timer as { unref?: () => void }).unref?.();
+      unref(this.#timer);
     }
   }
 

@@ -25,8 +25,3 @@ export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 && status <= 599 && status !== 501;
 }
-
-/** Waits `ms`. The timer keeps the process alive: a flush at exit must be able to finish its retries. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -18,6 +18,7 @@
  */
 import { createEnvelope, type Envelope, type ReadableSpanLike } from '@otel-sentry/core';
 import { estimateSpanV2Bytes, SEGMENT_NAME, type SpanV2 } from './span-v2.js';
+import { unref } from './timers.js';
 
 /** Relay's limit of spans in one span v2 envelope. */
 export const MAX_SPANS_PER_ENVELOPE = 1000;
@@ -149,7 +150,7 @@ export class SpanStreamBuffer {
     bucket.due = due;
     if (bucket.timer !== undefined) clearTimeout(bucket.timer);
     bucket.timer = setTimeout(() => this.flush(bucket.traceId), Math.max(0, due - this.#now()));
-    (bucket.timer as { unref?: () => void }).unref?.();
+    unref(bucket.timer);
   }
 
   #send(bucket: Bucket): void {

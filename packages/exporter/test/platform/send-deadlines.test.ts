@@ -1,5 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Expiring, SendDeadlines } from '../../src/platform/node/send-deadlines.js';
+
+// Every case runs on fake timers: deadlines are checked to the millisecond.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -23,7 +28,6 @@ function send(
 
 describe('SendDeadlines', () => {
   it('times each unsettled send out once, at its own deadline, oldest first', async () => {
-    vi.useFakeTimers();
     const deadlines = new SendDeadlines();
     const timedOut: string[] = [];
     send(deadlines, 'a', 100, timedOut);
@@ -46,7 +50,6 @@ describe('SendDeadlines', () => {
   });
 
   it('re-arms after an early fire for a send that settled, and keeps watching later ones', async () => {
-    vi.useFakeTimers();
     const deadlines = new SendDeadlines();
     const timedOut: string[] = [];
     const a = send(deadlines, 'a', 50, timedOut);
@@ -60,7 +63,6 @@ describe('SendDeadlines', () => {
   });
 
   it('a send that throws from timeOut does not stop the others', async () => {
-    vi.useFakeTimers();
     const deadlines = new SendDeadlines();
     const timedOut: string[] = [];
     deadlines.add({
@@ -76,7 +78,6 @@ describe('SendDeadlines', () => {
   });
 
   it('abortAll aborts every send still watched, once, and none that settled', async () => {
-    vi.useFakeTimers();
     const deadlines = new SendDeadlines();
     const timedOut: string[] = [];
     const aborted: string[] = [];

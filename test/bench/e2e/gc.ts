@@ -10,12 +10,18 @@
  * Environment: GC_SETUPS (otel-otlp,otel-sentry), GC_SCENARIO (continue), GC_RATE (3000 req/s;
  * 0 = max load), GC_SECONDS (5), E2E_PACKAGES_DIR (as for `bench:e2e`), GC_RECEIVER_DELAY_MS (the
  * scenario's by default), GC_CPU_PROF_DIR (profile each service with `--cpu-prof` into
- * `<dir>/<set-up>`; the warm-up then runs at the measured rate too).
+ * `<dir>/<set-up>`; the warm-up then runs at the measured rate too), GC_PERF_DIR (run each
+ * service with `--perf-basic-prof` and record the measured window with Linux `perf record -g`
+ * into `<dir>/<set-up>.data`, printing the request count to divide its samples by; the warm-up
+ * runs at the measured rate too). `perf` attributes native, kernel and GC time, which
+ * `--cpu-prof` folds into the JS function that was running.
  *
  * Prints per set-up: req/s, the service's CPU µs per request, scavenges and their pause per
  * request, bytes promoted and surviving per scavenge, bytes allocated per request, and the
  * pause of full collections per request. Read it beside the OTLP row of the same run.
  */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installCleanup, pinSelf, startReceiver, startService, stopChild } from './children.js';
 import { request } from './ipc.js';
@@ -33,6 +39,28 @@ const seconds = Number(process.env.GC_SECONDS ?? 5);
 const profileDir = process.env.GC_CPU_PROF_DIR;
 /** The scenario's receiver delay unless GC_RECEIVER_DELAY_MS says otherwise (what does the round trip cost?). */
 const receiverDelayMs = Number(process.env.GC_RECEIVER_DELAY_MS ?? scenario.receiverDelayMs);
+/** When set, `perf record` samples each service's measured window into `<dir>/<set-up>.data`. */
+const perfDir = process.env.GC_PERF_DIR;
+/** perf's sampling frequency: odd, so it does not beat against millisecond timers. */
+const PERF_HZ = 2999;
+
+/** Starts `perf record` on `pid`; the returned function stops it and waits until its file is written. */
+function startPerf(pid: number, file: string): () => Promise<void> {
+  const perf = spawn('perf', ['record', '-q', '-g', '-F', String(PERF_HZ), '-p', String(pid), '-o', file], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => {
+    perf.once('exit', () => resolve());
+    perf.once('error', (error) => {
+      console.error(`perf record failed: ${error.message}`);
+      resolve();
+    });
+  });
+  return async () => {
+    perf.kill('SIGINT');
+    await Promise.race([exited, sleep(30_000)]);
+  };
+}
 
 /** Sums of the `--trace-gc-nvp` lines of one run. */
 interface GcTotals {
@@ -79,7 +107,11 @@ for (const setup of setups) {
   const service = await startService({
     cpu: SERVICE_CPU,
     setupFile: info.file,
-    nodeArgs: ['--trace-gc-nvp', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${setup}`] : [])],
+    nodeArgs: [
+      '--trace-gc-nvp',
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${setup}`] : []),
+      ...(perfDir ? ['--perf-basic-prof'] : []),
+    ],
     receiverPort: receiver.port,
     run,
     sampleRate: scenario.sampleRate,
@@ -98,12 +130,22 @@ for (const setup of setups) {
       headers: makeHeaders ? () => makeHeaders(info.wire === 'otlp') : undefined,
     };
     const offered = rate > 0 ? { overallRate: rate } : {};
-    await runLoad({ ...load, ...(profileDir ? offered : {}), seconds: 2 });
+    await runLoad({ ...load, ...(profileDir || perfDir ? offered : {}), seconds: 2 });
     await sleep(300);
     trace = '';
+    let stopPerf: (() => Promise<void>) | undefined;
+    if (perfDir) {
+      mkdirSync(perfDir, { recursive: true });
+      stopPerf = startPerf(service.pid, `${perfDir}/${setup}.data`);
+      await sleep(500);
+    }
     const cpu0 = cpuMicros(service.pid);
     const result = await runLoad({ ...load, ...offered, seconds });
     const cpu = cpuMicros(service.pid) - cpu0;
+    if (stopPerf) {
+      await stopPerf();
+      console.log(`perf: ${perfDir}/${setup}.data, ${result.ok} requests at ${PERF_HZ} Hz`);
+    }
     await sleep(300);
     const t = parseTrace(trace);
     const perRequest = (value: number) => (value / Math.max(1, result.ok)).toFixed(1);

@@ -85,11 +85,9 @@ export {
   itemTypeToCategory,
   parseEnvelope,
   type SalvagedEnvelope,
-  type SizedEnvelope,
   salvageEnvelope,
   serializeEnvelope,
   serializeEnvelopeBytes,
-  serializeEnvelopeSized,
 } from './envelope.js';
 export { createHeadDsc, type HeadDscFields } from './head-dsc.js';
 export { isSafeHeaderText } from './header-value.js';

@@ -26,7 +26,6 @@ describe('public entry point', () => {
       'getAuthHeader',
       'createEnvelope',
       'serializeEnvelopeBytes',
-      'serializeEnvelopeSized',
       'itemTypeToCategory',
       'RateLimits',
       'isValidBaggageKey',

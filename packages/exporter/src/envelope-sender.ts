@@ -23,7 +23,6 @@ import {
   parseRetryAfter,
   type RateLimits,
   serializeEnvelope,
-  serializeEnvelopeSized,
   type TransportResult,
 } from '@otel-sentry/core';
 import type { ClientReportRecorder } from './client-reports.js';
@@ -150,9 +149,6 @@ function byteSize(body: string | Uint8Array): number {
 interface Outgoing {
   readonly envelope: Envelope;
   body: string | Uint8Array;
-  /** UTF-8 bytes of `body` when the serializer counted them (the transport's `Content-Length`). */
-  wireBytes: number | undefined;
-  /** What it counts for in the queue's byte bound. */
   readonly bytes: number;
   /** Its fate is decided (delivered, dropped, stored, or handed back by `close`). */
   settled: boolean;
@@ -226,16 +222,13 @@ export class EnvelopeSender {
       return false;
     }
     let text = body;
-    let wireBytes: number | undefined;
     const itemsBefore = envelope.items.length;
     if (!this.#dropRateLimited(envelope)) return false;
     if (text === undefined || envelope.items.length !== itemsBefore) {
       envelope.headers.sent_at ??= new Date().toISOString();
-      const sized = serializeEnvelopeSized(envelope);
-      text = sized.body;
-      wireBytes = sized.bytes;
+      text = serializeEnvelope(envelope);
     }
-    const bytes = wireBytes ?? byteSize(text);
+    const bytes = byteSize(text);
     if (this.pending >= this.#o.maxQueueSize || this.#bytes + bytes > this.#o.maxQueueBytes) {
       this.#troubleSinceCheck = true;
       this.#drop(envelope, 'queue_overflow', {});
@@ -244,7 +237,7 @@ export class EnvelopeSender {
       );
       return false;
     }
-    this.#queue.push({ envelope, body: text, wireBytes, bytes, settled: false });
+    this.#queue.push({ envelope, body: text, bytes, settled: false });
     this.#bytes += bytes;
     this.#pump();
     return true;
@@ -419,7 +412,7 @@ export class EnvelopeSender {
   #attempt(out: Outgoing, attempt: number): void {
     let sent: Promise<TransportResponse>;
     try {
-      sent = this.#o.transport.send({ body: out.body, bytes: out.wireBytes });
+      sent = this.#o.transport.send({ body: out.body });
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -526,11 +519,7 @@ export class EnvelopeSender {
       out.settled = true;
       return false;
     }
-    if (out.envelope.items.length !== before) {
-      const sized = serializeEnvelopeSized(out.envelope);
-      out.body = sized.body;
-      out.wireBytes = sized.bytes;
-    }
+    if (out.envelope.items.length !== before) out.body = serializeEnvelope(out.envelope);
     return true;
   }
 

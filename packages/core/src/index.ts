@@ -89,6 +89,7 @@ export {
   serializeEnvelope,
   serializeEnvelopeBytes,
 } from './envelope.js';
+export { flatContext } from './flat-context.js';
 export { createHeadDsc, type HeadDscFields } from './head-dsc.js';
 export { isSafeHeaderText } from './header-value.js';
 export type { AnyHookCallback, ClientHooks, HookEmitter, HookName, HookRegistry } from './hooks.js';

@@ -37,6 +37,7 @@ describe('public entry point', () => {
       'offerUnrecordedSpan',
       'peekUnrecordedSpanUrl',
       'requestUrlOf',
+      'flatContext',
     ]) {
       expect(typeof (core as Record<string, unknown>)[name], name).toBe('function');
     }

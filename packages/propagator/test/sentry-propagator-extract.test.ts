@@ -4,6 +4,7 @@ import { TraceState } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import {
   EMPTY_FROZEN_DSC,
+  flatContext,
   getDynamicSamplingContext,
   getFrozenDsc,
   getReplayId,
@@ -135,8 +136,6 @@ describe('SentryPropagator.extract: traceparent fallback', () => {
 
 describe('SentryPropagator.extract: what it leaves alone', () => {
   const bad: Array<[string, Record<string, unknown>]> = [
-    ['nothing', {}],
-    ['only baggage', { baggage: `sentry-release=r1,sentry-replay_id=${REPLAY_ID}` }],
     ['uppercase hex', { 'sentry-trace': `${TRACE_ID.toUpperCase()}-${SPAN_ID}-1` }],
     ['all-zero trace id', { 'sentry-trace': `${'0'.repeat(32)}-${SPAN_ID}-1` }],
     ['bad sampled flag', { 'sentry-trace': `${TRACE_ID}-${SPAN_ID}-2` }],
@@ -148,6 +147,23 @@ describe('SentryPropagator.extract: what it leaves alone', () => {
   it.each(bad)('%s: returns the given context', (_name, headers) => {
     const given = ROOT_CONTEXT.setValue(Symbol('marker'), 1);
     expect(extract(makePropagator(), headers, given)).toBe(given);
+  });
+
+  it.each([
+    ['nothing', {}],
+    ['only baggage', { baggage: `sentry-release=r1,sentry-replay_id=${REPLAY_ID}` }],
+  ])('no trace header (%s): a flat context with exactly the given values', (_name, headers) => {
+    const marker = Symbol('marker');
+    const given = ROOT_CONTEXT.setValue(marker, 1);
+    const ctx = extract(makePropagator(), headers, given);
+    expect(ctx.getValue(marker)).toBe(1);
+    expect(trace.getSpanContext(ctx)).toBeUndefined();
+    expect(getFrozenDsc(ctx)).toBeUndefined();
+    expect(getReplayId(ctx)).toBeUndefined();
+    expect(isSamplingDeferred(ctx)).toBe(false);
+    // Flat already: what the request's trace derives from it copies a short array.
+    expect(flatContext(ctx)).toBe(ctx);
+    expect(flatContext(given)).not.toBe(given);
   });
 
   it('returns the given context when the getter throws', () => {

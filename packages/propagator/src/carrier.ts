@@ -10,28 +10,50 @@ import type { TextMapGetter } from '@opentelemetry/api';
 export type IncomingValue = string | string[] | undefined;
 
 /**
- * The value of header `name` (lowercase), however the carrier spells it. The exact look-up
- * comes first: HTTP libraries lowercase incoming names, so the key scan only runs for
- * carriers that keep the sender's spelling.
+ * Reads one incoming carrier's headers through its getter, however the carrier spells their
+ * names. The exact look-up comes first: HTTP libraries lowercase incoming names, so the
+ * fallback, a case-insensitive scan of the keys, only matters for carriers that keep the
+ * sender's spelling. It lists the keys once per carrier, not once per absent header: a request
+ * without trace headers misses `sentry-trace` and `traceparent` both.
  */
-export function getIncomingHeader(getter: TextMapGetter, carrier: unknown, name: string): IncomingValue {
-  const value = getter.get(carrier, name);
-  if (value !== undefined) return value;
-  let keys: readonly unknown[];
-  try {
-    keys = getter.keys(carrier);
-  } catch {
-    // A getter that cannot list keys still answered the exact look-up: that answer stands.
+export class IncomingHeaders {
+  readonly #getter: TextMapGetter;
+  readonly #carrier: unknown;
+  /** The carrier's keys once listed; `null` when the getter cannot list them. */
+  #keys: readonly unknown[] | null | undefined;
+
+  constructor(getter: TextMapGetter, carrier: unknown) {
+    this.#getter = getter;
+    this.#carrier = carrier;
+  }
+
+  /** The value of header `name` (lowercase). */
+  get(name: string): IncomingValue {
+    const value = this.#getter.get(this.#carrier, name);
+    if (value !== undefined) return value;
+    const keys = this.#listKeys();
+    if (keys === null) return undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (typeof key === 'string' && key.length === name.length && key !== name && key.toLowerCase() === name) {
+        return this.#getter.get(this.#carrier, key);
+      }
+    }
     return undefined;
   }
-  if (!Array.isArray(keys)) return undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (typeof key === 'string' && key.length === name.length && key !== name && key.toLowerCase() === name) {
-      return getter.get(carrier, key);
+
+  #listKeys(): readonly unknown[] | null {
+    if (this.#keys === undefined) {
+      try {
+        const keys: unknown = this.#getter.keys(this.#carrier);
+        this.#keys = Array.isArray(keys) ? keys : null;
+      } catch {
+        // A getter that cannot list keys still answers exact look-ups: those answers stand.
+        this.#keys = null;
+      }
     }
+    return this.#keys;
   }
-  return undefined;
 }
 
 /** The first value of a header that may arrive repeated. */

@@ -1,12 +1,14 @@
 import { defaultTextMapGetter, type TextMapGetter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { deleteOutgoing, firstValue, getIncomingHeader, inspectOutgoing } from '../src/carrier.js';
+import { deleteOutgoing, firstValue, IncomingHeaders, inspectOutgoing } from '../src/carrier.js';
 
-describe('getIncomingHeader', () => {
+const read = (getter: TextMapGetter, carrier: unknown, name: string) => new IncomingHeaders(getter, carrier).get(name);
+
+describe('IncomingHeaders', () => {
   it('looks the lowercase name up first, then any spelling of it', () => {
-    expect(getIncomingHeader(defaultTextMapGetter, { baggage: 'a=1' }, 'baggage')).toBe('a=1');
-    expect(getIncomingHeader(defaultTextMapGetter, { BaGgAgE: ['a=1', 'b=2'] }, 'baggage')).toEqual(['a=1', 'b=2']);
-    expect(getIncomingHeader(defaultTextMapGetter, { baggages: 'x' }, 'baggage')).toBeUndefined();
+    expect(read(defaultTextMapGetter, { baggage: 'a=1' }, 'baggage')).toBe('a=1');
+    expect(read(defaultTextMapGetter, { BaGgAgE: ['a=1', 'b=2'] }, 'baggage')).toEqual(['a=1', 'b=2']);
+    expect(read(defaultTextMapGetter, { baggages: 'x' }, 'baggage')).toBeUndefined();
   });
 
   it('asks the getter for the key it found', () => {
@@ -18,8 +20,28 @@ describe('getIncomingHeader', () => {
       },
       keys: (carrier) => [...carrier.keys()],
     };
-    expect(getIncomingHeader(getter, new Map([['Sentry-Trace', 'v']]), 'sentry-trace')).toBe('v');
+    expect(read(getter, new Map([['Sentry-Trace', 'v']]), 'sentry-trace')).toBe('v');
     expect(asked).toEqual(['sentry-trace', 'Sentry-Trace']);
+  });
+
+  it('lists the keys once per carrier, however many headers are absent', () => {
+    let listed = 0;
+    const getter: TextMapGetter<Record<string, string>> = {
+      get: (carrier, key) => carrier[key],
+      keys: (carrier) => {
+        listed++;
+        return Object.keys(carrier);
+      },
+    };
+    const headers = new IncomingHeaders(getter, { Baggage: 'a=1', host: 'x' });
+    expect(headers.get('sentry-trace')).toBeUndefined();
+    expect(headers.get('traceparent')).toBeUndefined();
+    expect(headers.get('baggage')).toBe('a=1');
+    expect(listed).toBe(1);
+    // An exact hit never lists them.
+    const exact = new IncomingHeaders(getter, { 'sentry-trace': 'v' });
+    expect(exact.get('sentry-trace')).toBe('v');
+    expect(listed).toBe(1);
   });
 
   it('takes a getter that cannot list keys at its exact answer', () => {
@@ -29,8 +51,13 @@ describe('getIncomingHeader', () => {
         throw new Error('no keys');
       },
     };
-    expect(getIncomingHeader(getter, { traceparent: 'v' }, 'traceparent')).toBe('v');
-    expect(getIncomingHeader(getter, { Traceparent: 'v' }, 'traceparent')).toBeUndefined();
+    expect(read(getter, { traceparent: 'v' }, 'traceparent')).toBe('v');
+    expect(read(getter, { Traceparent: 'v' }, 'traceparent')).toBeUndefined();
+    const notAList: TextMapGetter<Record<string, string>> = {
+      get: (carrier, key) => carrier[key],
+      keys: () => 'traceparent' as unknown as string[],
+    };
+    expect(read(notAList, { Traceparent: 'v' }, 'traceparent')).toBeUndefined();
   });
 });
 

@@ -82,6 +82,18 @@ describe('lean HTTP server of the e2e receiver', () => {
     ]);
   });
 
+  it('reads a large body that arrives over many reads, whole and in order', async () => {
+    const { port, seen } = await start();
+    const agent = new Agent({ keepAlive: true });
+    const parts = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(4, '0')}${'x'.repeat(10_000)}`);
+    const answer = await post(port, agent, '/big', parts);
+    const small = await post(port, agent, '/after', ['tail']);
+    agent.destroy();
+    expect(answer.status).toBe(200);
+    expect(seen[0]!.body.toString('latin1')).toBe(parts.join(''));
+    expect(small.text).toBe('answer 1 tail');
+  });
+
   it('answers pipelined requests in their order even when a later answer is ready first', async () => {
     // The first answer waits 80 ms, the others come at once: they must still leave after it.
     const { port } = await start([80, 0, 0]);

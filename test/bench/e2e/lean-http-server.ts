@@ -123,6 +123,12 @@ function response(status: number, contentType: string, body: string, close: bool
 function serveConnection(socket: Socket, handler: LeanHandler): void {
   socket.setNoDelay(true);
   let buffered: Buffer = Buffer.alloc(0);
+  // Chunks of a body still arriving, past `buffered`, and how many bytes the request needs in
+  // all: they are joined once it is complete, not once per chunk (a large body would otherwise
+  // be copied over and over).
+  const waiting: Buffer[] = [];
+  let waitingBytes = 0;
+  let need = 0;
   const slots: Slot[] = [];
   let closing = false;
 
@@ -153,7 +159,15 @@ function serveConnection(socket: Socket, handler: LeanHandler): void {
 
   socket.on('data', (chunk: Buffer) => {
     if (closing) return;
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    if (buffered.length + waitingBytes + chunk.length < need) {
+      waiting.push(chunk);
+      waitingBytes += chunk.length;
+      return;
+    }
+    buffered = buffered.length === 0 && waiting.length === 0 ? chunk : Buffer.concat([buffered, ...waiting, chunk]);
+    waiting.length = 0;
+    waitingBytes = 0;
+    need = 0;
     while (buffered.length > 0 && !closing) {
       const headEnd = buffered.indexOf(CRLFCRLF);
       if (headEnd === -1) {
@@ -184,7 +198,10 @@ function serveConnection(socket: Socket, handler: LeanHandler): void {
           fail(413);
           return;
         }
-        if (buffered.length < head.size + head.contentLength) return;
+        if (buffered.length < head.size + head.contentLength) {
+          need = head.size + head.contentLength;
+          return;
+        }
         body = buffered.subarray(head.size, head.size + head.contentLength);
         consumed = head.size + head.contentLength;
       }

@@ -64,6 +64,19 @@ function post(
   });
 }
 
+/** Writes `bytes` on a new socket and returns all it reads until the server ends it. */
+async function untilClosed(port: number, bytes: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  let text = '';
+  socket.on('data', (d: string) => {
+    text += d;
+  });
+  socket.write(bytes);
+  await once(socket, 'end');
+  return text;
+}
+
 describe('lean HTTP server of the e2e receiver', () => {
   it('reads Content-Length and chunked bodies over one keep-alive socket', async () => {
     const { port, seen } = await start();
@@ -123,24 +136,12 @@ describe('lean HTTP server of the e2e receiver', () => {
 
   it('closes after a request that asks for it, and answers 400 to a head that is not HTTP', async () => {
     const { port } = await start();
-    const closing = connect(port, '127.0.0.1');
-    closing.setEncoding('latin1');
-    let closingText = '';
-    closing.on('data', (d: string) => {
-      closingText += d;
-    });
-    closing.write('POST /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi');
-    await once(closing, 'end');
+    const closingText = await untilClosed(
+      port,
+      'POST /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi',
+    );
     expect(closingText).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n\r\nanswer 0 hi$/);
-
-    const bad = connect(port, '127.0.0.1');
-    bad.setEncoding('latin1');
-    let badText = '';
-    bad.on('data', (d: string) => {
-      badText += d;
-    });
-    bad.write('NOT HTTP AT ALL\r\n\r\n');
-    await once(bad, 'end');
+    const badText = await untilClosed(port, 'NOT HTTP AT ALL\r\n\r\n');
     expect(badText).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 });

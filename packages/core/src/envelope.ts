@@ -141,15 +141,42 @@ function payloadText(payload: EnvelopePayload): string {
  * (`Uint8Array`) payload. Never throws: values JSON cannot hold are replaced.
  */
 export function serializeEnvelope(envelope: Envelope): string | Uint8Array {
+  return serializeEnvelopeSized(envelope).body;
+}
+
+/** A serialized envelope with its size on the wire. */
+export interface SizedEnvelope {
+  /** What {@link serializeEnvelope} returns. */
+  readonly body: string | Uint8Array;
+  /** UTF-8 bytes of `body` (its length when it is bytes): what `Content-Length` says. */
+  readonly bytes: number;
+}
+
+/**
+ * {@link serializeEnvelope}, with the body's UTF-8 byte count. The serializer counts each
+ * payload's bytes for its `length` anyway, by encoding the text into scratch memory, which
+ * reads a string built of many pieces where it lies; counting the finished body again (Node's
+ * `Buffer.byteLength`) would first copy all of it into one new string. A transport given the
+ * count sends the body with one more pass over it, the write. Never throws.
+ */
+export function serializeEnvelopeSized(envelope: Envelope): SizedEnvelope {
   for (const item of envelope.items) {
-    if (item.payload instanceof Uint8Array) return serializeEnvelopeBytes(envelope);
+    if (item.payload instanceof Uint8Array) {
+      const bytes = serializeEnvelopeBytes(envelope);
+      return { body: bytes, bytes: bytes.length };
+    }
   }
   let out = safeStringify(envelope.headers);
+  let bytes = byteLength(out);
   for (const item of envelope.items) {
     const text = payloadText(item.payload);
-    out += `\n${itemHeaderText(item.headers, byteLength(text))}\n${text}`;
+    const length = byteLength(text);
+    const headerText = itemHeaderText(item.headers, length);
+    // Two newlines, the item headers (ASCII unless a caller put other text in them), the payload.
+    bytes += 2 + byteLength(headerText) + length;
+    out += `\n${headerText}\n${text}`;
   }
-  return out;
+  return { body: out, bytes };
 }
 
 /** Serializes an envelope to UTF-8 bytes, whatever its payloads. Never throws. */

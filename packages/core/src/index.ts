@@ -85,9 +85,11 @@ export {
   itemTypeToCategory,
   parseEnvelope,
   type SalvagedEnvelope,
+  type SizedEnvelope,
   salvageEnvelope,
   serializeEnvelope,
   serializeEnvelopeBytes,
+  serializeEnvelopeSized,
 } from './envelope.js';
 export { flatContext } from './flat-context.js';
 export { createHeadDsc, type HeadDscFields } from './head-dsc.js';

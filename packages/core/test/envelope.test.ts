@@ -8,6 +8,7 @@ import {
   parseEnvelope,
   serializeEnvelope,
   serializeEnvelopeBytes,
+  serializeEnvelopeSized,
 } from '../src/envelope.js';
 import { unicodeString, utf16String } from './arbitraries.js';
 
@@ -95,6 +96,49 @@ describe('serializeEnvelope', () => {
     );
     const parsed = parseEnvelope(out);
     expect(parsed?.items.map((i) => i.payload)).toEqual([{ name: 'x', self: '[Circular]' }, { big: '10' }, null]);
+  });
+});
+
+describe('serializeEnvelopeSized', () => {
+  const utf8 = (body: string | Uint8Array): number =>
+    typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+
+  it('gives the body serializeEnvelope gives, and its UTF-8 bytes', () => {
+    // Non-ASCII in the envelope headers (a DSC transaction name), item headers and payloads,
+    // a payload built of pieces (a rope, as the exporter's transaction JSON is) and a lone surrogate.
+    const pieces = ['{"spans":[', '"é"', ',"😀"', ',"\ud800"', ']}'];
+    const envelope = createEnvelope({ event_id: EVENT_ID, trace: { transaction: 'GET /café' } }, [
+      { headers: { type: 'transaction', note: 'ñ' }, payload: pieces.reduce((a, b) => a + b) },
+      { headers: { type: 'event' }, payload: { message: 'é€😀\n', lone: '\ud800x' } },
+      { headers: { type: 'client_report' }, payload: '{"x":1}' },
+    ]);
+    const sized = serializeEnvelopeSized(envelope);
+    expect(sized.body).toBe(serializeEnvelope(envelope));
+    expect(sized.bytes).toBe(utf8(sized.body));
+    expect(sized.bytes).toBeGreaterThan((sized.body as string).length);
+  });
+
+  it('counts an envelope of any text exactly', () => {
+    fc.assert(
+      fc.property(unicodeString(), utf16String(), unicodeString(), (name, payload, message) => {
+        const sized = serializeEnvelopeSized(
+          createEnvelope({ trace: { transaction: name } }, [
+            { headers: { type: 'attachment', filename: name }, payload },
+            { headers: { type: 'event' }, payload: { message } },
+          ]),
+        );
+        expect(sized.bytes).toBe(utf8(sized.body));
+      }),
+    );
+  });
+
+  it('gives bytes and their length when a payload is binary', () => {
+    const sized = serializeEnvelopeSized(
+      createEnvelope({}, [{ headers: { type: 'attachment' }, payload: new Uint8Array([1, 2, 3]) }]),
+    );
+    expect(sized.body).toBeInstanceOf(Uint8Array);
+    expect(sized.bytes).toBe((sized.body as Uint8Array).length);
+    expect(text(sized.body)).toBe('{}\n{"type":"attachment","length":3}\n\u0001\u0002\u0003');
   });
 });
 

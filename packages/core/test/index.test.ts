@@ -26,6 +26,7 @@ describe('public entry point', () => {
       'getAuthHeader',
       'createEnvelope',
       'serializeEnvelopeBytes',
+      'serializeEnvelopeSized',
       'itemTypeToCategory',
       'RateLimits',
       'isValidBaggageKey',

@@ -23,6 +23,7 @@ import {
   parseRetryAfter,
   type RateLimits,
   serializeEnvelope,
+  serializeEnvelopeSized,
   type TransportResult,
 } from '@otel-sentry/core';
 import type { ClientReportRecorder } from './client-reports.js';
@@ -149,6 +150,9 @@ function byteSize(body: string | Uint8Array): number {
 interface Outgoing {
   readonly envelope: Envelope;
   body: string | Uint8Array;
+  /** UTF-8 bytes of `body` when the serializer counted them (the transport's `Content-Length`). */
+  wireBytes: number | undefined;
+  /** What it counts for in the queue's byte bound. */
   readonly bytes: number;
   /** Its fate is decided (delivered, dropped, stored, or handed back by `close`). */
   settled: boolean;
@@ -222,13 +226,16 @@ export class EnvelopeSender {
       return false;
     }
     let text = body;
+    let wireBytes: number | undefined;
     const itemsBefore = envelope.items.length;
     if (!this.#dropRateLimited(envelope)) return false;
     if (text === undefined || envelope.items.length !== itemsBefore) {
       envelope.headers.sent_at ??= new Date().toISOString();
-      text = serializeEnvelope(envelope);
+      const sized = serializeEnvelopeSized(envelope);
+      text = sized.body;
+      wireBytes = sized.bytes;
     }
-    const bytes = byteSize(text);
+    const bytes = wireBytes ?? byteSize(text);
     if (this.pending >= this.#o.maxQueueSize || this.#bytes + bytes > this.#o.maxQueueBytes) {
       this.#troubleSinceCheck = true;
       this.#drop(envelope, 'queue_overflow', {});
@@ -237,7 +244,7 @@ export class EnvelopeSender {
       );
       return false;
     }
-    this.#queue.push({ envelope, body: text, bytes, settled: false });
+    this.#queue.push({ envelope, body: text, wireBytes, bytes, settled: false });
     this.#bytes += bytes;
     this.#pump();
     return true;
@@ -412,7 +419,7 @@ export class EnvelopeSender {
   #attempt(out: Outgoing, attempt: number): void {
     let sent: Promise<TransportResponse>;
     try {
-      sent = this.#o.transport.send({ body: out.body });
+      sent = this.#o.transport.send({ body: out.body, bytes: out.wireBytes });
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -519,7 +526,11 @@ export class EnvelopeSender {
       out.settled = true;
       return false;
     }
-    if (out.envelope.items.length !== before) out.body = serializeEnvelope(out.envelope);
+    if (out.envelope.items.length !== before) {
+      const sized = serializeEnvelopeSized(out.envelope);
+      out.body = sized.body;
+      out.wireBytes = sized.bytes;
+    }
     return true;
   }
 

@@ -62,7 +62,7 @@ export class FetchTransport implements EnvelopeTransport {
       ...this.#options.headers,
     };
     let body: string | Uint8Array = request.body;
-    if (byteLengthOf(body) > this.#options.compressionThreshold && canGzip()) {
+    if ((request.bytes ?? byteLengthOf(body)) > this.#options.compressionThreshold && canGzip()) {
       body = await gzip(body);
       headers['Content-Encoding'] = 'gzip';
     }

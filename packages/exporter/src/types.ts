@@ -180,6 +180,12 @@ export interface OfflineQueueOptions {
 export interface TransportRequest {
   /** The serialized envelope. */
   readonly body: string | Uint8Array;
+  /**
+   * UTF-8 bytes of a string `body`, when the exporter counted them while serializing: a
+   * transport can take its `Content-Length` from here instead of counting the text again.
+   * Absent when unknown (a body read back from the offline queue).
+   */
+  readonly bytes?: number | undefined;
 }
 
 /** What a transport got back for one request. */

@@ -57,6 +57,29 @@ describe('delivery at load', () => {
     await exporter.shutdown();
   });
 
+  it("hands the transport each body's exact UTF-8 byte count, non-ASCII names included", async () => {
+    const seen: Array<{ body: string | Uint8Array; bytes: number | undefined }> = [];
+    const exporter = make({
+      transport: {
+        send: async (request) => {
+          seen.push({ body: request.body, bytes: request.bytes });
+          return { statusCode: 200 };
+        },
+      },
+    });
+    const { provider: p, tracer } = provider(exporter);
+    for (const route of ['/café/:id', '/😀', '/plain']) serverTransaction(tracer, CHILDREN, { route });
+    await p.forceFlush();
+    await exporter.forceFlush();
+    expect(seen.length).toBe(3);
+    for (const { body, bytes } of seen) {
+      expect(typeof body).toBe('string');
+      expect(bytes).toBe(Buffer.byteLength(body as string, 'utf8'));
+    }
+    expect(seen.filter(({ body }) => (body as string).includes('/café/:id'))).toHaveLength(1);
+    await exporter.shutdown();
+  });
+
   it('envelopes share proven keep-alive connections (pipelining): a burst of 200 rides a few sockets, all delivered', async () => {
     sink.respond = () => ({ status: 200 });
     const pipelined = make({ shutdownTimeoutMillis: 10_000 });

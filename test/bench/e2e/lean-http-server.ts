@@ -210,12 +210,11 @@ function serveConnection(socket: Socket, handler: LeanHandler): void {
       const slot: Slot = { answer: undefined, close: head.close };
       slots.push(slot);
       if (head.close) closing = true;
-      let answered = false;
       handler(
         { method: head.method, target: head.target, contentEncoding: head.contentEncoding, body },
         (status, contentType, text) => {
-          if (answered) return;
-          answered = true;
+          // Answered once: a slot's answer, once set, is never cleared.
+          if (slot.answer !== undefined) return;
           slot.answer = response(status, contentType, text, slot.close);
           writeReady();
         },

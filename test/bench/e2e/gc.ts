@@ -9,7 +9,7 @@
  *
  * Environment: GC_SETUPS (otel-otlp,otel-sentry), GC_SCENARIO (continue), GC_RATE (3000 req/s;
  * 0 = max load), GC_SECONDS (5), E2E_PACKAGES_DIR (as for `bench:e2e`), GC_RECEIVER_DELAY_MS (the
- * scenario's by default), GC_CPU_PROF_DIR (profile each service with `--cpu-prof` into
+ * scenario's by default), GC_SAMPLE_RATE (the scenario's by default), GC_WARMUP_SECONDS (2), GC_CPU_PROF_DIR (profile each service with `--cpu-prof` into
  * `<dir>/<set-up>`; the warm-up then runs at the measured rate too), GC_PERF_DIR (run each
  * service with `--perf-basic-prof` and record the measured window with Linux `perf record -g`
  * into `<dir>/<set-up>.data`, printing the request count to divide its samples by; the warm-up
@@ -40,6 +40,17 @@ const seconds = Number(process.env.GC_SECONDS ?? 5);
 const profileDir = process.env.GC_CPU_PROF_DIR;
 /** The scenario's receiver delay unless GC_RECEIVER_DELAY_MS says otherwise (what does the round trip cost?). */
 const receiverDelayMs = Number(process.env.GC_RECEIVER_DELAY_MS ?? scenario.receiverDelayMs);
+/**
+ * The scenario's sample rate unless GC_SAMPLE_RATE says otherwise: 0 measures the unsampled path
+ * alone, 1 the cost of a sampled request at the scenario's round trip.
+ */
+const sampleRate = Number(process.env.GC_SAMPLE_RATE ?? scenario.sampleRate);
+if (!(sampleRate >= 0 && sampleRate <= 1))
+  throw new Error(`GC_SAMPLE_RATE: ${process.env.GC_SAMPLE_RATE} is not a rate from 0 to 1`);
+/** Seconds of load before the measured window, at max load (at the measured rate when profiling). */
+const warmupSeconds = Number(process.env.GC_WARMUP_SECONDS ?? 2);
+if (!(warmupSeconds >= 0))
+  throw new Error(`GC_WARMUP_SECONDS: ${process.env.GC_WARMUP_SECONDS} is not a number of seconds`);
 /** When set, `perf record` samples each service's measured window into `<dir>/<set-up>.data`. */
 const perfDir = process.env.GC_PERF_DIR;
 /** Extra `node` flags for each service (`--import <probe>`, V8 flags), split on spaces. */
@@ -118,7 +129,7 @@ for (const setup of setups) {
     ],
     receiverPort: receiver.port,
     run,
-    sampleRate: scenario.sampleRate,
+    sampleRate,
     flushMs: 10_000,
     label: setup,
   });
@@ -134,7 +145,7 @@ for (const setup of setups) {
       headers: makeHeaders ? () => makeHeaders(info.wire === 'otlp') : undefined,
     };
     const offered = rate > 0 ? { overallRate: rate } : {};
-    await runLoad({ ...load, ...(profileDir || perfDir ? offered : {}), seconds: 2 });
+    await runLoad({ ...load, ...(profileDir || perfDir ? offered : {}), seconds: warmupSeconds });
     await sleep(300);
     trace = '';
     let stopPerf: (() => Promise<void>) | undefined;

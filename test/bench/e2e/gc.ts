@@ -20,16 +20,22 @@
  * Prints per set-up: req/s, the service's CPU µs per request, scavenges and their pause per
  * request, bytes promoted and surviving per scavenge, bytes allocated per request, and the
  * pause of full collections per request. Read it beside the OTLP row of the same run.
+ *
+ * A/B of two builds: GC_AB=<dirA>,<dirB> (each a folder like E2E_PACKAGES_DIR's) runs one
+ * otel-sentry set-up (the first of GC_SETUPS; `otel-sentry` when it is not set) from A and from B, GC_AB_PAIRS times (4) in the order A B B A, so a drift
+ * of the machine's speed falls on both; it then prints the medians of req/s and CPU µs per
+ * request of each, and in how many adjacent A-B pairs B used less CPU per request. On a noisy
+ * machine one run decides nothing: this is how a change of a few per cent is told from noise.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installCleanup, pinSelf, startReceiver, startService, stopChild } from './children.js';
 import { request } from './ipc.js';
 import { runLoad } from './load.js';
 import { cpuMicros } from './proc-stats.js';
 import { parseScenarios, SCENARIO } from './scenarios.js';
-import { parseSetups, setupInfo } from './setups.js';
+import { parseSetups, type SetupName, setupInfo } from './setups.js';
 import { LOAD_CPU, SERVICE_CPU } from './trial.js';
 
 const setups = parseSetups(process.env.GC_SETUPS ?? 'otel-otlp,otel-sentry');
@@ -53,6 +59,21 @@ if (!(warmupSeconds >= 0))
   throw new Error(`GC_WARMUP_SECONDS: ${process.env.GC_WARMUP_SECONDS} is not a number of seconds`);
 /** When set, `perf record` samples each service's measured window into `<dir>/<set-up>.data`. */
 const perfDir = process.env.GC_PERF_DIR;
+/** GC_AB=<dirA>,<dirB>: the two builds an A/B run compares (see the module comment). */
+const ab = parseAb(process.env.GC_AB);
+const abPairs = Math.floor(Number(process.env.GC_AB_PAIRS ?? 4));
+if (!(abPairs >= 1)) throw new Error(`GC_AB_PAIRS: ${process.env.GC_AB_PAIRS} is not a number of pairs`);
+
+function parseAb(value: string | undefined): { a: string; b: string } | undefined {
+  if (value === undefined || value === '') return undefined;
+  const dirs = value.split(',').map((dir) => dir.trim());
+  if (dirs.length !== 2 || dirs.some((dir) => dir === '')) throw new Error(`GC_AB: ${value} is not <dirA>,<dirB>`);
+  for (const dir of dirs) {
+    if (!existsSync(`${dir}/node/dist/esm/index.js`))
+      throw new Error(`GC_AB: ${dir} holds no built packages (node/dist/esm/index.js)`);
+  }
+  return { a: dirs[0]!, b: dirs[1]! };
+}
 /** Extra `node` flags for each service (`--import <probe>`, V8 flags), split on spaces. */
 const extraNodeArgs = (process.env.GC_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** perf's sampling frequency: odd, so it does not beat against millisecond timers. */
@@ -114,24 +135,34 @@ console.log(
   '| set-up | req/s | CPU µs/req | scavenges | scavenge pause µs/req | promoted KB/scavenge | survived KB/scavenge | allocated B/req | full GC pause µs/req |',
 );
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+/** What one trial measured. */
+interface TrialResult {
+  readonly reqPerSec: number;
+  readonly cpuPerRequest: number;
+}
+
 let run = 1;
-for (const setup of setups) {
+
+/** One set-up in a fresh service process (from `packagesDir` when given); prints its row. */
+async function trial(setup: SetupName, label: string, packagesDir: string | undefined): Promise<TrialResult> {
   const info = setupInfo(setup);
+  // Children take E2E_PACKAGES_DIR from this process's environment when they start.
+  if (packagesDir !== undefined) process.env.E2E_PACKAGES_DIR = packagesDir;
   await request(receiver.child, 'config', { run, delayMs: receiverDelayMs }, 5_000);
   const service = await startService({
     cpu: SERVICE_CPU,
     setupFile: info.file,
     nodeArgs: [
       '--trace-gc-nvp',
-      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${setup}`] : []),
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${label}`] : []),
       ...(perfDir ? ['--perf-basic-prof'] : []),
       ...extraNodeArgs,
     ],
     receiverPort: receiver.port,
-    run,
+    run: run++,
     sampleRate,
     flushMs: 10_000,
-    label: setup,
+    label,
   });
   try {
     let trace = '';
@@ -151,7 +182,7 @@ for (const setup of setups) {
     let stopPerf: (() => Promise<void>) | undefined;
     if (perfDir) {
       mkdirSync(perfDir, { recursive: true });
-      stopPerf = startPerf(service.pid, `${perfDir}/${setup}.data`);
+      stopPerf = startPerf(service.pid, `${perfDir}/${label}.data`);
       await sleep(500);
     }
     const cpu0 = cpuMicros(service.pid);
@@ -159,20 +190,55 @@ for (const setup of setups) {
     const cpu = cpuMicros(service.pid) - cpu0;
     if (stopPerf) {
       await stopPerf();
-      console.log(`perf: ${perfDir}/${setup}.data, ${result.ok} requests at ${PERF_HZ} Hz`);
+      console.log(`perf: ${perfDir}/${label}.data, ${result.ok} requests at ${PERF_HZ} Hz`);
     }
     await sleep(300);
     const t = parseTrace(trace);
-    const perRequest = (value: number) => (value / Math.max(1, result.ok)).toFixed(1);
+    const requests = Math.max(1, result.ok);
+    const perRequest = (value: number) => (value / requests).toFixed(1);
     const perScavenge = (bytes: number) => (bytes / Math.max(1, t.scavenges) / 1024).toFixed(0);
     console.log(
-      `| ${setup} | ${result.reqPerSec.toFixed(0)} | ${perRequest(cpu)} | ${t.scavenges} | ${perRequest(t.scavengePauseMs * 1000)} | ` +
-        `${perScavenge(t.promoted)} | ${perScavenge(t.survived)} | ${(t.allocated / Math.max(1, result.ok)).toFixed(0)} | ${perRequest(t.fullPauseMs * 1000)} |`,
+      `| ${label} | ${result.reqPerSec.toFixed(0)} | ${perRequest(cpu)} | ${t.scavenges} | ${perRequest(t.scavengePauseMs * 1000)} | ` +
+        `${perScavenge(t.promoted)} | ${perScavenge(t.survived)} | ${(t.allocated / requests).toFixed(0)} | ${perRequest(t.fullPauseMs * 1000)} |`,
     );
+    return { reqPerSec: result.reqPerSec, cpuPerRequest: cpu / requests };
   } finally {
     await stopChild(service.child);
   }
-  run++;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+if (ab === undefined) {
+  for (const setup of setups) await trial(setup, setup, undefined);
+} else {
+  // Only the otel-sentry set-ups load the packages from a folder.
+  const setup = process.env.GC_SETUPS === undefined ? 'otel-sentry' : setups[0]!;
+  if (!setup.startsWith('otel-sentry')) throw new Error(`GC_AB: ${setup} does not load the otel-sentry packages`);
+  const results: Record<'A' | 'B', TrialResult[]> = { A: [], B: [] };
+  let bCheaper = 0;
+  for (let pair = 0; pair < abPairs; pair++) {
+    // A B B A: the second pair of each round starts with B, so neither side always goes first.
+    const order: Array<'A' | 'B'> = pair % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+    const got: Partial<Record<'A' | 'B', TrialResult>> = {};
+    for (const side of order) {
+      got[side] = await trial(setup, `${setup}-${side}`, side === 'A' ? ab.a : ab.b);
+      results[side].push(got[side]!);
+    }
+    if (got.B!.cpuPerRequest < got.A!.cpuPerRequest) bCheaper++;
+  }
+  for (const side of ['A', 'B'] as const) {
+    const r = results[side];
+    console.log(
+      `${side} (${side === 'A' ? ab.a : ab.b}): median ${median(r.map((x) => x.reqPerSec)).toFixed(0)} req/s, ` +
+        `${median(r.map((x) => x.cpuPerRequest)).toFixed(1)} CPU µs/req`,
+    );
+  }
+  console.log(`B used less CPU per request than A in ${bCheaper} of ${abPairs} pairs`);
 }
 await stopChild(receiver.child);
 process.exit(0);

@@ -154,10 +154,11 @@ export interface SizedEnvelope {
 
 /**
  * {@link serializeEnvelope}, with the body's UTF-8 byte count. The serializer counts each
- * payload's bytes for its `length` anyway, by encoding the text into scratch memory, which
- * reads a string built of many pieces where it lies; counting the finished body again (Node's
- * `Buffer.byteLength`) would first copy all of it into one new string. A transport given the
- * count sends the body with one more pass over it, the write. Never throws.
+ * payload's bytes for its `length` anyway. Counting a string built of many pieces flattens it
+ * (V8 copies it into one string, and the rope then points at that copy), whether by `encodeInto`
+ * or by Node's `Buffer.byteLength`; counting the finished body again would make a second flat
+ * copy, of all of it, which an envelope in flight keeps beside its payload until its answer. A
+ * transport given the count sends the body with one more pass over it, the write. Never throws.
  */
 export function serializeEnvelopeSized(envelope: Envelope): SizedEnvelope {
   for (const item of envelope.items) {

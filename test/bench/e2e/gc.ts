@@ -9,10 +9,10 @@
  *
  * Environment: GC_SETUPS (otel-otlp,otel-sentry), GC_SCENARIO (continue), GC_RATE (3000 req/s;
  * 0 = max load), GC_SECONDS (5), E2E_PACKAGES_DIR (as for `bench:e2e`), GC_RECEIVER_DELAY_MS (the
- * scenario's by default), GC_SAMPLE_RATE (the scenario's by default), GC_WARMUP_SECONDS (2), GC_CPU_PROF_DIR (profile each service with `--cpu-prof` into
- * `<dir>/<set-up>`; the warm-up then runs at the measured rate too), GC_PERF_DIR (run each
- * service with `--perf-basic-prof` and record the measured window with Linux `perf record -g`
- * into `<dir>/<set-up>.data`, printing the request count to divide its samples by; the warm-up
+ * scenario's by default), GC_SAMPLE_RATE (the scenario's by default), GC_WARMUP_SECONDS (2),
+ * GC_CPU_PROF_DIR (profile each service with `--cpu-prof` into `<dir>/<set-up>`; the warm-up
+ * then runs at the measured rate too), GC_PERF_DIR (run each service with `--perf-basic-prof`
+ * and record the measured window with Linux `perf record -g` into `<dir>/<set-up>.data`, printing the request count to divide its samples by; the warm-up
  * runs at the measured rate too). `perf` attributes native, kernel and GC time, which
  * `--cpu-prof` folds into the JS function that was running. GC_NODE_ARGS: extra `node` flags
  * for each service, split on spaces (an `--import` of a heap-sampling probe, a V8 flag).
@@ -22,10 +22,11 @@
  * pause of full collections per request. Read it beside the OTLP row of the same run.
  *
  * A/B of two builds: GC_AB=<dirA>,<dirB> (each a folder like E2E_PACKAGES_DIR's) runs one
- * otel-sentry set-up (the first of GC_SETUPS; `otel-sentry` when it is not set) from A and from B, GC_AB_PAIRS times (4) in the order A B B A, so a drift
- * of the machine's speed falls on both; it then prints the medians of req/s and CPU µs per
- * request of each, and in how many adjacent A-B pairs B used less CPU per request. On a noisy
- * machine one run decides nothing: this is how a change of a few per cent is told from noise.
+ * otel-sentry set-up (the first of GC_SETUPS; `otel-sentry` when it is not set) from A and from
+ * B, GC_AB_PAIRS times (4) in the order A B B A, so a drift of the machine's speed falls on both;
+ * it then prints the medians of req/s and CPU µs per request of each, and in how many adjacent
+ * A-B pairs B used less CPU per request. On a noisy machine one run decides nothing: this is how
+ * a change of a few per cent is told from noise.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';

@@ -177,6 +177,43 @@ export function detailsTable(trials: readonly TrialResult[], scenario: ScenarioN
   return table(header, ['l', ...header.slice(1).map(() => 'r' as const)], rows);
 }
 
+/**
+ * Each set-up's per-round ratios to `otel-otlp` (max req/s, and req/s per busy core), in round
+ * order, with their medians and how many rounds reach `goal` when one is given: on a noisy
+ * machine the spread says as much as the median.
+ */
+export function roundRatios(
+  trials: readonly TrialResult[],
+  scenario: ScenarioName,
+  options: ReportOptions,
+  goal?: number,
+): string {
+  const mine = trials.filter((t) => t.scenario === scenario);
+  const perBusyCore = (t: TrialResult) => t.max.reqPerSec / (t.serviceCpuPct / 100);
+  const lines: string[] = [];
+  for (const setup of options.setups) {
+    if (setup === 'otel-otlp' || setup === 'none') continue;
+    const raw: number[] = [];
+    const busy: number[] = [];
+    for (const t of mine.filter((x) => x.setup === setup).sort((a, b) => a.round - b.round)) {
+      const base = mine.find((b) => b.setup === 'otel-otlp' && b.round === t.round);
+      if (base === undefined) continue;
+      raw.push(t.max.reqPerSec / base.max.reqPerSec);
+      busy.push(perBusyCore(t) / perBusyCore(base));
+    }
+    if (raw.length === 0) continue;
+    const reach =
+      goal === undefined ? '' : `; ${raw.filter((r) => r >= goal).length} of ${raw.length} rounds ≥ ${goal}×`;
+    lines.push(
+      `- ${setup}: ${raw.map((r) => fmt(r, 2)).join(', ')} (median ${fmt(median(raw), 2)}×${reach}); ` +
+        `per busy core ${busy.map((r) => fmt(r, 2)).join(', ')} (median ${fmt(median(busy), 2)}×)`,
+    );
+  }
+  return lines.length === 0
+    ? ''
+    : ['Per round, × otel-otlp (max req/s; then req/s per busy core):', '', ...lines].join('\n');
+}
+
 export function profileTable(rows: Array<{ key: string; micros: number }>, busyMicros: number, limit: number): string {
   return table(
     ['#', 'self ms', 'self %', 'function  url'],

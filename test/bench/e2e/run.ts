@@ -28,8 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { E2E_DIR, installCleanup, pinSelf, startReceiver, stopChild } from './children.js';
 import { summarizeProfiles } from './cpu-profile.js';
 import { rootsReceived } from './ingest.js';
-import { detailsTable, profileTable, SATURATED_CPU_PCT, scenarioTable } from './report.js';
-import { parseScenarios } from './scenarios.js';
+import { detailsTable, profileTable, roundRatios, SATURATED_CPU_PCT, scenarioTable } from './report.js';
+import { parseScenarios, SCENARIO } from './scenarios.js';
 import { parseSetups, SETUPS, type SetupName } from './setups.js';
 import { LOAD_CPU, runTrial, type TrialResult } from './trial.js';
 
@@ -161,6 +161,8 @@ for (const scenario of config.scenarios) {
     '',
     detailsTable(trials, scenario, options),
   );
+  const ratios = roundRatios(trials, scenario, options, SCENARIO[scenario].goal);
+  if (ratios !== '') lines.push('', ratios);
 }
 if (failures.length) lines.push('', '## Failed trials', '', ...failures.map((f) => `- ${f}`));
 if (profRoot && cpuProf) {

@@ -112,15 +112,18 @@ export interface SentrySpanProcessorOptions extends ClientOptions {
    */
   readonly lateChildGraceMillis?: number | undefined;
   /**
-   * Delay, in milliseconds, between a transaction finishing and its batch being exported,
-   * so that several transactions share one export. Default `5`: under load many transactions
-   * end within a few ms, and spans kept longer are promoted out of V8's young generation,
-   * which costs far more garbage-collection time than fewer `export` calls save.
+   * Longest delay, in milliseconds, between a transaction finishing and its batch being
+   * exported, so that several transactions share one export (and their envelopes one write
+   * and one answer on the wire). Default `40`. Under heavy load a batch fills up
+   * (`maxExportBatchSize`) long before that and leaves at once: spans kept past V8's
+   * young-generation cycle, tens of ms at thousands of requests a second, are promoted out of
+   * it, which costs more than fewer `export` calls save.
    */
   readonly scheduledDelayMillis?: number | undefined;
   /**
    * A batch is exported at once when it holds this many spans. Transactions are never split,
-   * so one large transaction can make a batch bigger. Default `512`.
+   * so one large transaction can make a batch bigger. Default `128`: at thousands of
+   * transactions a second a batch leaves every few ms, whatever `scheduledDelayMillis` says.
    */
   readonly maxExportBatchSize?: number | undefined;
   /** Most `export` calls in flight at once; further batches wait. Default `2`. */

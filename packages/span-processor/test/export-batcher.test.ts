@@ -39,17 +39,32 @@ describe('export batching', () => {
     expect(h.exportCalls).toEqual([['t1', 't2']]);
   });
 
-  it('by default, transactions that end within 5 ms share an export, and none waits longer', async () => {
-    // Short on purpose: spans kept longer than V8's young-generation cycle are promoted to the
-    // old generation, which under load cost more than the batching saved.
+  it('by default, transactions that end within 40 ms share an export, and none waits longer', async () => {
+    // Their envelopes then leave in one write and come back in one burst of answers.
     vi.useFakeTimers();
     h = createHarness({});
     h.tracer.startSpan('t1').end();
-    await vi.advanceTimersByTimeAsync(3);
+    await vi.advanceTimersByTimeAsync(30);
     h.tracer.startSpan('t2').end();
     expect(h.exportCalls).toEqual([]);
-    await vi.advanceTimersByTimeAsync(2);
+    await vi.advanceTimersByTimeAsync(10);
     expect(h.exportCalls).toEqual([['t1', 't2']]);
+  });
+
+  it('by default, a batch leaves at once when it holds 128 spans', () => {
+    // Under load the delay never runs out: spans held past V8's young-generation cycle would be
+    // promoted to the old generation, which costs more than the batching saves.
+    vi.useFakeTimers();
+    h = createHarness({});
+    for (let i = 0; i < 64; i++) {
+      h.tracer.startActiveSpan(`r${i}`, (root) => {
+        h!.tracer.startSpan(`c${i}`).end();
+        root.end();
+      });
+      if (i === 62) expect(h.exportCalls).toEqual([]);
+    }
+    expect(h.exportCalls.length).toBe(1);
+    expect(h.exportCalls[0]!.length).toBe(128);
   });
 
   it('sends a batch at once when it reaches maxExportBatchSize spans, never splitting a transaction', async () => {

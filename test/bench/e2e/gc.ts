@@ -35,6 +35,7 @@ import { installCleanup, pinSelf, startReceiver, startService, stopChild } from 
 import { request } from './ipc.js';
 import { runLoad } from './load.js';
 import { cpuMicros } from './proc-stats.js';
+import { median } from './report.js';
 import { parseScenarios, SCENARIO } from './scenarios.js';
 import { parseSetups, type SetupName, setupInfo } from './setups.js';
 import { LOAD_CPU, SERVICE_CPU } from './trial.js';
@@ -206,12 +207,6 @@ async function trial(setup: SetupName, label: string, packagesDir: string | unde
   } finally {
     await stopChild(service.child);
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 if (ab === undefined) {

@@ -73,6 +73,16 @@ function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): str
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
+/** Max-load req/s per busy core of the service: req/s ÷ the share of its core it used. */
+function perBusyCore(t: TrialResult): number {
+  return t.max.reqPerSec / (t.serviceCpuPct / 100);
+}
+
+/** The `otel-otlp` trial of `t`'s round among `trials` (one scenario's), the base of its ratios. */
+function otlpOfRound(trials: readonly TrialResult[], t: TrialResult): TrialResult | undefined {
+  return trials.find((b) => b.setup === 'otel-otlp' && b.round === t.round);
+}
+
 export interface ReportOptions {
   readonly setups: readonly SetupName[];
   readonly fixedRate: number;
@@ -101,7 +111,7 @@ export function scenarioTable(trials: readonly TrialResult[], scenario: Scenario
       continue;
     }
     const ratios = ts.map((t) => {
-      const base = mine.find((b) => b.setup === 'otel-otlp' && b.round === t.round);
+      const base = otlpOfRound(mine, t);
       return base ? t.max.reqPerSec / base.max.reqPerSec : Number.NaN;
     });
     const fixedShort = ts.some((t) => t.fixed.reqPerSec < options.fixedRate * 0.95);
@@ -166,7 +176,7 @@ export function detailsTable(trials: readonly TrialResult[], scenario: ScenarioN
       deliveries.length ? fmt(median(deliveries.map((d) => d.sampleRateDrops))) : '—',
       fmt(median(ts.map((t) => t.counts.envelopes + t.counts.otlpRequests))),
       fmt(median(ts.map((t) => t.flushMs))),
-      fmt(median(ts.map((t) => t.max.reqPerSec / (t.serviceCpuPct / 100)))),
+      fmt(median(ts.map(perBusyCore))),
       fmt(median(ts.map((t) => t.loadCpuPct))),
       fmt(median(ts.map((t) => t.stealPct)), 1),
       fmt(median(ts.map((t) => t.othersOnServiceCpuPct)), 1),
@@ -189,14 +199,13 @@ export function roundRatios(
   goal?: number,
 ): string {
   const mine = trials.filter((t) => t.scenario === scenario);
-  const perBusyCore = (t: TrialResult) => t.max.reqPerSec / (t.serviceCpuPct / 100);
   const lines: string[] = [];
   for (const setup of options.setups) {
     if (setup === 'otel-otlp' || setup === 'none') continue;
     const raw: number[] = [];
     const busy: number[] = [];
     for (const t of mine.filter((x) => x.setup === setup).sort((a, b) => a.round - b.round)) {
-      const base = mine.find((b) => b.setup === 'otel-otlp' && b.round === t.round);
+      const base = otlpOfRound(mine, t);
       if (base === undefined) continue;
       raw.push(t.max.reqPerSec / base.max.reqPerSec);
       busy.push(perBusyCore(t) / perBusyCore(base));
